@@ -1,0 +1,60 @@
+// What the engine tells the outside world while it runs. The engine never
+// prints; a reporter (src/reporting) turns these into text.
+//
+// Thread safety: EventSink methods are called on the engine's loop thread, one
+// at a time. Implementations must return quickly and must not call back into
+// the Engine.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "haul/job.h"
+#include "haul/status.h"
+
+namespace haul {
+
+/// A download has sent its first request.
+struct JobStarted {
+  JobId id;
+  std::string url;
+  std::string path;  ///< final output path
+};
+
+/// A download has ended, successfully or not.
+struct JobFinished {
+  JobId id;
+  std::string url;
+  std::string path;  ///< final output path (exists only when status.ok())
+  std::uint64_t bytes = 0;  ///< bytes written to the file
+  std::chrono::milliseconds duration{0};
+  int connections = 0;  ///< most transfer slots the download held at once
+  Status status;
+};
+
+/// Whole-run totals, sent every Options::progress_interval_ms and once at the end.
+struct Progress {
+  std::uint64_t bytes_done = 0;  ///< payload bytes received, all downloads
+  /// Sum of known sizes of the downloads started so far; nullopt while any
+  /// running download's size is unknown.
+  std::optional<std::uint64_t> bytes_total;
+  double bytes_per_second = 0;  ///< smoothed over the last few seconds
+  int active_jobs = 0;
+  int active_transfers = 0;
+  std::uint64_t jobs_done = 0;
+  std::uint64_t jobs_failed = 0;
+  std::chrono::milliseconds elapsed{0};
+};
+
+/// Receives engine events. See the thread-safety note above.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnJobStarted(const JobStarted& e) = 0;
+  virtual void OnJobFinished(const JobFinished& e) = 0;
+  virtual void OnProgress(const Progress& p) = 0;
+};
+
+}  // namespace haul

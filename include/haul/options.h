@@ -1,0 +1,70 @@
+// haul's engine settings: every tunable and its default lives in this one struct.
+//
+// Thread safety: a plain value. The engine copies it at construction and never
+// reads the caller's copy again.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace haul {
+
+/// One option's valid range, shared by the CLI validator and the docs.
+struct Range {
+  std::int64_t min;
+  std::int64_t max;
+};
+
+/// Everything the engine can be told. The CLI fills this; defaults are here.
+struct Options {
+  // --- Concurrency limits (see docs/architecture.md) ---
+  /// Transfer slots (and so TCP connections) across all downloads.
+  int max_connections = 64;
+  static constexpr Range kMaxConnectionsRange{1, 1024};
+  /// Transfer slots to any one host (scheme + host + port).
+  int max_per_host = 16;
+  static constexpr Range kMaxPerHostRange{1, 1024};
+  /// Transfer slots one download may use at once (-x).
+  int connections_per_download = 8;
+  static constexpr Range kConnectionsRange{1, 64};
+  /// Downloads running at once (-j).
+  int jobs = 16;
+  static constexpr Range kJobsRange{1, 1024};
+
+  // --- Chunk planning ---
+  /// A download is split only into pieces of at least this many bytes.
+  std::uint64_t min_piece_size = 1U << 20;
+  static constexpr Range kMinPieceSizeRange{16 * 1024, std::int64_t{1} << 32};
+
+  // --- Output ---
+  /// Replace an existing file at the final path instead of failing the download.
+  bool overwrite = false;
+
+  // --- HTTP and TLS ---
+  /// Extra request headers, "Name: value" each, sent with every request.
+  std::vector<std::string> headers;
+  std::string user_agent;  ///< empty means "haul/<version>"
+  std::string ca_certificate;  ///< PEM bundle to verify servers with; empty = system
+  bool insecure = false;  ///< -k: skip TLS peer and host verification
+  /// Redirects followed per request before giving up.
+  long max_redirects = 10;
+  /// Seconds allowed to establish a connection.
+  long connect_timeout_seconds = 30;
+
+  // --- Storage ---
+  /// Size of one write buffer; data is handed to the writer threads in these units.
+  std::size_t buffer_unit = 128 * 1024;
+  /// Upper bound on buffers in memory at once (the write pool's budget).
+  /// The engine raises it to 2 * max_connections + 4 so that every slot can
+  /// always hold one filling buffer while another is being written.
+  std::size_t max_buffers = 64;
+  /// Threads doing positioned writes and renames.
+  int writer_threads = 2;
+
+  // --- Reporting ---
+  /// Milliseconds between progress snapshots sent to the event sink.
+  int progress_interval_ms = 200;
+};
+
+}  // namespace haul

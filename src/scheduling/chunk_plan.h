@@ -1,0 +1,86 @@
+// Chunk planning for one download of known size: the initial split and work
+// stealing. Pure logic: no curl, no threads, no I/O.
+//
+// A download is a set of pieces. Each piece is a byte range that one transfer
+// fetches front to back. A piece is unassigned (waiting for a slot), in flight
+// (a slot is receiving it; `pos` says how far it got) or complete.
+//
+//   size 10 MiB, 4 connections, min piece 1 MiB:
+//   [0,2.5M) [2.5M,5M) [5M,7.5M) [7.5M,10M)   <- initial split
+//   When a slot finishes and nothing is unassigned, it steals: the in-flight
+//   piece with the most bytes left keeps [pos, mid) and a new piece [mid, end)
+//   goes to the thief. The victim's transfer stops when it reaches mid.
+//
+// Thread safety: not thread-safe; the engine uses it on the loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "scheduling/byte_range.h"
+
+namespace haul::scheduling {
+
+/// Index of a piece within its ChunkPlan; stable for the plan's lifetime.
+using PieceId = std::uint32_t;
+
+/// The initial split of [0, size) for `connections` transfers: as many equal
+/// pieces as connections allow, but none smaller than min_piece (except when
+/// the whole file is smaller). Always at least one piece, even for size 0.
+/// The pieces cover [0, size) exactly, in order, without overlap.
+std::vector<ByteRange> PlanInitialSplit(std::uint64_t size, int connections,
+                                        std::uint64_t min_piece);
+
+class ChunkPlan {
+ public:
+  /// Plans [0, size) with PlanInitialSplit. `min_piece` also bounds steals:
+  /// a steal never creates a piece smaller than min_piece.
+  ChunkPlan(std::uint64_t size, int connections, std::uint64_t min_piece);
+
+  enum class State { kUnassigned, kInFlight, kComplete };
+  struct Piece {
+    ByteRange range;          ///< [begin, end); end only ever shrinks (steals)
+    std::uint64_t pos;        ///< next byte to receive, begin <= pos <= end
+    State state;
+  };
+
+  /// Marks the unassigned piece with the lowest offset in flight and returns
+  /// it, or nullopt when none is unassigned.
+  std::optional<PieceId> TakeUnassigned();
+
+  /// Splits the in-flight piece with the most bytes left (end - pos): the
+  /// victim keeps [pos, mid), a new in-flight piece [mid, end) is returned.
+  /// nullopt when no piece has at least 2 * min_piece left.
+  std::optional<PieceId> StealLargest();
+
+  /// Marks `n` more bytes of piece `id` received. Precondition: pos + n <= end.
+  void Advance(PieceId id, std::uint64_t n);
+
+  /// The transfer of `id` ended. When pos == end the piece is complete;
+  /// otherwise its remainder [pos, end) becomes unassigned again (a retry).
+  void Release(PieceId id);
+
+  /// Marks the piece in flight again after Release left it unassigned, for
+  /// the caller that wants to retry a specific piece. Precondition: unassigned.
+  void Reassign(PieceId id);
+
+  const Piece& piece(PieceId id) const { return pieces_[id]; }
+  std::size_t piece_count() const { return pieces_.size(); }
+  std::uint64_t size() const { return size_; }
+  /// Bytes received across all pieces.
+  std::uint64_t received() const { return received_; }
+  int in_flight() const { return in_flight_; }
+  bool has_unassigned() const;
+  /// True when every piece is complete.
+  bool done() const;
+
+ private:
+  std::uint64_t size_;
+  std::uint64_t min_piece_;
+  std::vector<Piece> pieces_;
+  std::uint64_t received_ = 0;
+  int in_flight_ = 0;
+};
+
+}  // namespace haul::scheduling
