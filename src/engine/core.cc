@@ -1,0 +1,321 @@
+// Implements engine/core.h: the job state machine and the slot scheduler.
+#include "engine/core.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <utility>
+
+#include "haul/version.h"
+#include "storage/output_name.h"
+
+namespace haul::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using transfer::BodyVerdict;
+using transfer::HeadVerdict;
+
+transfer::LoopOptions LoopOptionsFrom(const Options& o) {
+  transfer::LoopOptions l;
+  l.max_slots = o.max_connections;
+  l.max_per_host = o.max_per_host;
+  l.headers = o.headers;
+  l.user_agent = o.user_agent.empty() ? std::string("haul/") + kVersion : o.user_agent;
+  l.ca_certificate = o.ca_certificate;
+  l.insecure = o.insecure;
+  l.max_redirects = o.max_redirects;
+  l.connect_timeout_seconds = o.connect_timeout_seconds;
+  return l;
+}
+
+// Every slot may hold one filling buffer while another is being written, so
+// the pool never starves a slot for good (see docs/storage.md).
+std::size_t BufferBudget(const Options& o) {
+  const auto floor = 2 * static_cast<std::size_t>(o.max_connections) + 4;
+  return std::max(o.max_buffers, floor);
+}
+
+// Each queued writer task holds a buffer, or is one of a job's few
+// open/preallocate/commit tasks, so this bound is never reached.
+std::size_t WriterQueueBudget(const Options& o) {
+  return BufferBudget(o) + 3 * static_cast<std::size_t>(o.jobs) + 16;
+}
+
+}  // namespace
+
+// ---- PieceTransfer: forwards to the core ----
+
+HeadVerdict PieceTransfer::OnHead(const transfer::ResponseHead& head, Status& why) {
+  return core_.OnHead(*this, head, why);
+}
+BodyVerdict PieceTransfer::OnBody(std::span<const std::byte> data) {
+  return core_.OnBody(*this, data);
+}
+void PieceTransfer::OnDone(const transfer::TransferResult& result) { core_.OnDone(*this, result); }
+
+// ---- Construction and the submitting thread's side ----
+
+Core::Core(const Options& options, EventSink& sink)
+    : options_(options),
+      sink_(sink),
+      started_(Clock::now()),
+      buffers_(options.buffer_unit, BufferBudget(options)),
+      writers_(options.writer_threads, WriterQueueBudget(options)),
+      loop_(LoopOptionsFrom(options)) {
+  // A released buffer may unblock a paused transfer; only the loop thread may
+  // unpause, so flag it and wake the loop.
+  buffers_.SetOnAvailable([this] {
+    if (!resume_wanted_.exchange(true)) loop_.Wakeup();
+  });
+}
+
+Core::~Core() = default;
+
+Status Core::Start() {
+  last_progress_ = Clock::now();
+  return loop_.Start([this] { Tick(); });
+}
+
+JobId Core::Submit(JobSpec spec) {
+  JobId id = 0;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Bounded: a caller streaming a huge list waits here.
+    cv_.wait(lock, [&] {
+      return cancelled_ || queue_.size() < static_cast<std::size_t>(options_.jobs);
+    });
+    if (cancelled_) return 0;
+    id = next_id_++;
+    queue_.push_back({id, std::move(spec)});
+  }
+  loop_.Wakeup();
+  return id;
+}
+
+void Core::Cancel() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return;
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+  loop_.Post([this] {
+    std::deque<Queued> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      dropped.swap(queue_);
+    }
+    for (std::size_t i = 0; i < dropped.size(); ++i) {
+      stats_.failures.push_back(ErrorClass::kInterrupted);
+      ++stats_.jobs_failed;
+    }
+    for (auto& [id, job] : jobs_) Fail(*job, Status::Error(ErrorClass::kInterrupted, "interrupted"));
+  });
+}
+
+RunStats Core::Finish() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_ = true;
+    loop_.Wakeup();
+    cv_.wait(lock, [&] { return finished_; });
+  }
+  writers_.Stop();  // before the loop: writer tasks post to the loop
+  loop_.Stop();
+  const transfer::LoopStats& ls = loop_.stats();
+  stats_.requests = ls.requests;
+  stats_.connections_opened = ls.connections_opened;
+  stats_.requests_reused = ls.requests_reused;
+  stats_.peak_slots = ls.peak_active;
+  stats_.slots_created = ls.slots_created;
+  stats_.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+  return stats_;
+}
+
+// ---- The loop's tick ----
+
+void Core::Tick() {
+  ActivateQueued();
+  if (resume_wanted_.exchange(false)) ResumePaused();
+  FillSlots();
+  EmitProgress(false);
+  CheckFinished();
+}
+
+void Core::ActivateQueued() {
+  std::vector<Queued> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!queue_.empty() && jobs_.size() + batch.size() < static_cast<std::size_t>(options_.jobs)) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+  if (batch.empty()) return;
+  cv_.notify_all();
+  for (Queued& q : batch) Activate(std::move(q));
+}
+
+void Core::Activate(Queued q) {
+  auto job = std::make_unique<Job>();
+  job->id = q.id;
+  job->url = q.spec.urls.empty() ? std::string() : q.spec.urls.front();
+  job->host_key = transfer::HostKeyOf(job->url);
+  job->final_path = storage::ResolveOutputPath(q.spec.dir, q.spec.out, job->url);
+  job->spec = std::move(q.spec);
+  job->started = Clock::now();
+  job->file = std::make_shared<storage::PartFile>();
+  Job& j = *job;
+  jobs_.emplace(j.id, std::move(job));
+  if (j.host_key.empty()) {
+    j.phase = Job::Phase::kReady;  // nothing to open; close it as failed
+    Fail(j, Status::Error(ErrorClass::kUsage, "malformed URL"));
+    return;
+  }
+  // Opening creates directories and may touch a slow disk: not on this thread.
+  PostToWriters([this, id = j.id, file = j.file, path = j.final_path,
+                 overwrite = options_.overwrite] {
+    Status s = file->Open(path, overwrite);
+    loop_.Post([this, id, s = std::move(s)]() mutable { OnOpened(id, std::move(s)); });
+  });
+}
+
+void Core::OnOpened(JobId id, Status status) {
+  Job* job = Find(id);
+  job->phase = Job::Phase::kReady;
+  if (!status.ok()) {
+    Fail(*job, std::move(status));
+    return;
+  }
+  if (job->failed()) {  // cancelled while opening
+    MaybeClose(*job);
+    return;
+  }
+  sink_.OnJobStarted({job->id, job->url, job->final_path});
+  FillSlots();
+}
+
+// ---- Scheduling transfers onto slots ----
+
+void Core::FillSlots() {
+  // Round robin, one new transfer per job per pass, until a pass starts
+  // nothing: every running job gets a fair share of the global slots.
+  bool started = true;
+  while (started && loop_.active() < options_.max_connections) {
+    started = false;
+    auto it = jobs_.upper_bound(next_to_serve_);
+    for (std::size_t n = 0; n < jobs_.size(); ++n, ++it) {
+      if (it == jobs_.end()) it = jobs_.begin();
+      if (StartNext(*it->second)) {
+        started = true;
+        next_to_serve_ = it->first;
+      }
+    }
+  }
+}
+
+bool Core::StartNext(Job& job) {
+  if (job.failed() || !loop_.HasRoom(job.host_key)) return false;
+  if (job.phase == Job::Phase::kReady) {
+    job.phase = Job::Phase::kRunning;
+    if (StartTransfer(job, true, std::nullopt)) return true;
+    job.phase = Job::Phase::kReady;
+    return false;
+  }
+  if (job.phase != Job::Phase::kRunning || !job.plan || !job.splittable) return false;
+  if (static_cast<int>(job.transfers.size()) >= options_.connections_per_download) return false;
+  // A free slot takes the next unassigned piece; when none is left it takes
+  // the second half of the largest remaining range (work stealing).
+  std::optional<scheduling::PieceId> piece = job.plan->TakeUnassigned();
+  if (!piece) piece = job.plan->StealLargest();
+  if (!piece) return false;
+  if (!StartTransfer(job, false, piece)) {
+    job.plan->Release(*piece);
+    return false;
+  }
+  return true;
+}
+
+bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece) {
+  auto t = std::make_unique<PieceTransfer>(*this, job, probe);
+  transfer::Request req;
+  req.url = job.url;
+  req.host_key = job.host_key;
+  if (probe) {
+    // No separate probe round trip: the first chunk's GET is open-ended and
+    // its response head tells the size (docs/transfer-loop.md).
+    req.version = transfer::HttpVersion::kMultiplex;
+  } else {
+    const auto& p = job.plan->piece(*piece);
+    req.first = p.range.begin;
+    req.last = p.range.end - 1;
+    req.version = transfer::HttpVersion::kHttp11;
+    t->piece = piece;
+    t->offset = p.range.begin;
+  }
+  const auto handle = loop_.TryStart(req, t.get());
+  if (!handle) return false;
+  t->handle = *handle;
+  job.transfers.push_back(std::move(t));
+  job.peak_transfers = std::max(job.peak_transfers, static_cast<int>(job.transfers.size()));
+  spdlog::debug("job {}: start {} bytes={}-{}", job.id, probe ? "probe" : "piece", req.first,
+                req.last ? std::to_string(*req.last) : std::string());
+  return true;
+}
+
+Job* Core::Find(JobId id) {
+  auto it = jobs_.find(id);
+  assert(it != jobs_.end() && "a job outlives its transfers and writes");
+  return it->second.get();
+}
+
+void Core::PostToWriters(std::function<void()> task) {
+  const bool queued = writers_.Post(std::move(task));
+  // The queue is sized so this cannot fail (WriterQueueBudget); if it does,
+  // that is a bug, and it must not become a silent hang.
+  if (!queued) {
+    spdlog::critical("writer queue overflow (capacity {})", writers_.queue_capacity());
+    std::abort();
+  }
+}
+
+void Core::EmitProgress(bool force) {
+  const auto now = Clock::now();
+  const auto since = now - last_progress_;
+  if (!force && since < std::chrono::milliseconds(options_.progress_interval_ms)) return;
+  const double seconds = std::chrono::duration<double>(since).count();
+  if (seconds > 0) {
+    const double instant = static_cast<double>(bytes_received_ - last_progress_bytes_) / seconds;
+    speed_ = speed_ == 0 ? instant : 0.7 * speed_ + 0.3 * instant;  // EWMA, ~1 s memory
+  }
+  last_progress_ = now;
+  last_progress_bytes_ = bytes_received_;
+  Progress p;
+  p.bytes_done = bytes_received_;
+  if (!total_unknown_) p.bytes_total = bytes_known_total_;
+  p.bytes_per_second = speed_;
+  p.active_jobs = static_cast<int>(jobs_.size());
+  p.active_transfers = loop_.active();
+  p.jobs_done = stats_.jobs_ok;
+  p.jobs_failed = stats_.jobs_failed;
+  p.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
+  sink_.OnProgress(p);
+}
+
+void Core::CheckFinished() {
+  bool done = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done = closed_ && !finished_ && queue_.empty() && jobs_.empty();
+    if (done) finished_ = true;
+  }
+  if (done) {
+    EmitProgress(true);
+    cv_.notify_all();
+  }
+}
+
+}  // namespace haul::engine

@@ -1,0 +1,110 @@
+// The engine's core: runs every job's state machine on the loop thread.
+//
+//   queued --activate--> kOpening --open ok--> kReady --slot--> kRunning
+//     (probe "bytes=0-": its head decides size and splitting; more pieces
+//      start as slots allow; finished slots take the next piece or steal)
+//   kRunning --all pieces written--> kClosing (commit) --> finished
+//   any failure --transfers aborted, writes drained--> kClosing (discard)
+//
+// Thread safety: Submit/Cancel/Close/WaitFinished may be called from any
+// thread; everything else runs on the loop thread (from the loop's tick, its
+// receiver callbacks, and work posted to it).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "engine/job.h"
+#include "haul/engine.h"
+#include "haul/events.h"
+#include "haul/options.h"
+#include "storage/buffer_pool.h"
+#include "storage/writer_pool.h"
+#include "transfer/transfer_loop.h"
+
+namespace haul::engine {
+
+class Core {
+ public:
+  Core(const Options& options, EventSink& sink);
+  ~Core();
+
+  Status Start();
+  JobId Submit(JobSpec spec);
+  void Cancel();
+  /// No more submissions; waits for every job and stops the threads.
+  RunStats Finish();
+
+  // ---- Loop thread: called by PieceTransfer ----
+  transfer::HeadVerdict OnHead(PieceTransfer& t, const transfer::ResponseHead& head, Status& why);
+  transfer::BodyVerdict OnBody(PieceTransfer& t, std::span<const std::byte> data);
+  void OnDone(PieceTransfer& t, const transfer::TransferResult& result);
+
+ private:
+  struct Queued {
+    JobId id;
+    JobSpec spec;
+  };
+
+  void Tick();
+  void ActivateQueued();
+  void Activate(Queued q);
+  void OnOpened(JobId id, Status status);
+  void FillSlots();
+  bool StartNext(Job& job);
+  bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece);
+  transfer::HeadVerdict AcceptFirstResponse(Job& job, PieceTransfer& t,
+                                            const transfer::ResponseHead& head, Status& why);
+  transfer::HeadVerdict CheckPieceResponse(Job& job, PieceTransfer& t,
+                                           const transfer::ResponseHead& head, Status& why);
+  bool Store(PieceTransfer& t, std::span<const std::byte> data);
+  void Flush(PieceTransfer& t);
+  void OnWritten(JobId id, std::uint64_t bytes, Status status);
+  void Fail(Job& job, Status status);
+  void MaybeClose(Job& job);
+  void OnClosed(JobId id, Status status);
+  void ResumePaused();
+  void EmitProgress(bool force);
+  void CheckFinished();
+  Job* Find(JobId id);
+  void PostToWriters(std::function<void()> task);
+
+  // Constant after construction.
+  const Options options_;
+  EventSink& sink_;
+  const std::chrono::steady_clock::time_point started_;
+
+  storage::BufferPool buffers_;
+  storage::WriterPool writers_;
+  transfer::TransferLoop loop_;
+
+  // Shared with the submitting thread.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Queued> queue_;  // guarded by mu_; at most options_.jobs entries
+  JobId next_id_ = 1;         // guarded by mu_
+  bool closed_ = false;       // guarded by mu_
+  bool finished_ = false;     // guarded by mu_
+  bool cancelled_ = false;    // guarded by mu_
+  std::atomic<bool> resume_wanted_{false};
+
+  // Loop thread only.
+  std::map<JobId, std::unique_ptr<Job>> jobs_;
+  std::vector<PieceTransfer*> paused_;
+  JobId next_to_serve_ = 0;  // round-robin position for FillSlots
+  RunStats stats_;
+  std::uint64_t bytes_received_ = 0;
+  std::uint64_t bytes_known_total_ = 0;
+  bool total_unknown_ = false;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::uint64_t last_progress_bytes_ = 0;
+  double speed_ = 0;
+};
+
+}  // namespace haul::engine

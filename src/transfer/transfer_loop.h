@@ -1,0 +1,120 @@
+// The loop thread: one libcurl multi handle driving a pool of persistent
+// transfer slots (easy handles), with a share handle for DNS and TLS sessions.
+//
+// Following curl's own parallel tool loop: curl_multi_poll -> run posted work
+// -> curl_multi_perform -> drain curl_multi_info_read -> let the engine start
+// more transfers (the tick). Easy handles are created on demand up to the slot
+// limit and reused for every later transfer, so the multi handle's connection
+// cache keeps connections warm across chunks and across downloads.
+//
+// Thread safety: Post, Wakeup and Stop may be called from any thread (they use
+// only a mutex and curl_multi_wakeup, the one multi call that is thread-safe).
+// Everything else, and every Receiver callback and the tick, runs on the loop
+// thread. libcurl does not support sharing a connection cache across threads
+// (docs/libcurl/libcurl-thread.md), so nothing here is touched from elsewhere.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "haul/status.h"
+#include "transfer/request.h"
+
+namespace haul::transfer {
+
+/// Settings the loop applies to every transfer.
+struct LoopOptions {
+  int max_slots = 64;     ///< transfers at once, and the connection cap
+  int max_per_host = 16;  ///< transfers at once per HostKeyOf
+  std::vector<std::string> headers;
+  std::string user_agent;
+  std::string ca_certificate;
+  bool insecure = false;
+  long max_redirects = 10;
+  long connect_timeout_seconds = 30;
+};
+
+/// Counters kept by the loop (read on the loop thread, or after Stop).
+struct LoopStats {
+  std::uint64_t requests = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t requests_reused = 0;
+  int peak_active = 0;
+  int slots_created = 0;
+};
+
+class TransferLoop {
+ public:
+  explicit TransferLoop(LoopOptions options);
+  ~TransferLoop();  ///< calls Stop()
+  TransferLoop(const TransferLoop&) = delete;
+  TransferLoop& operator=(const TransferLoop&) = delete;
+
+  /// Creates the multi and share handles and starts the loop thread. `tick`
+  /// runs on the loop thread after every wake-up (at least every 100 ms).
+  Status Start(std::function<void()> tick);
+  /// Any thread: runs `fn` on the loop thread before the next tick.
+  void Post(std::function<void()> fn);
+  /// Any thread: makes the loop run its tick soon.
+  void Wakeup();
+  /// Any thread but the loop's: ends the loop and joins it. Transfers still
+  /// running are aborted without callbacks, so call it when none are left.
+  void Stop();
+
+  // ---- Loop thread only ----
+  /// Starts a transfer in an idle (or new) slot; nullopt when the slot or
+  /// per-host limit is reached.
+  std::optional<TransferHandle> TryStart(const Request& request, Receiver* receiver);
+  /// True when TryStart would find room for `host_key`.
+  bool HasRoom(const std::string& host_key) const;
+  /// Unpauses a transfer whose receiver returned kPause. libcurl may deliver
+  /// the held-back bytes to OnBody before this returns.
+  void Resume(TransferHandle handle);
+  /// Ends a transfer now; its receiver gets OnDone(why) on this loop pass.
+  void Abort(TransferHandle handle, Status why);
+  int active() const { return active_; }
+  const LoopStats& stats() const { return stats_; }
+
+ private:
+  struct Slot;
+  struct Handles;
+
+  void Run();
+  void RunPosted();
+  void DrainCompletions();
+  void DeliverAborted();
+  void Finish(Slot& slot, TransferResult result);
+  void Configure(Slot& slot, const Request& request);
+  Slot* IdleSlot();
+
+  static std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) noexcept;
+  static std::size_t OnWrite(char* data, std::size_t size, std::size_t n, void* user) noexcept;
+  static bool DeliverHead(Slot& slot) noexcept;
+
+  // Constant after construction.
+  const LoopOptions options_;
+
+  // Owned by the loop thread (created in Start, released after the join).
+  std::unique_ptr<Handles> handles_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> idle_;
+  std::vector<std::pair<Slot*, Status>> aborted_;
+  std::unordered_map<std::string, int> per_host_;
+  int active_ = 0;
+  LoopStats stats_;
+  std::function<void()> tick_;
+
+  std::mutex mu_;
+  std::vector<std::function<void()>> posted_;  // guarded by mu_
+  bool stop_ = false;                          // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace haul::transfer
