@@ -14,6 +14,7 @@
 // Thread safety: not thread-safe; the engine uses it on the loop thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -29,16 +30,24 @@ using PieceId = std::uint32_t;
 /// pieces as connections allow, but none smaller than min_piece (except when
 /// the whole file is smaller). Always at least one piece, even for size 0.
 /// The pieces cover [0, size) exactly, in order, without overlap.
+/// Precisely: count = clamp(size / min_piece, 1, connections); the first
+/// size % count pieces are one byte longer than the rest. connections < 1
+/// counts as 1 and min_piece 0 as 1.
 std::vector<ByteRange> PlanInitialSplit(std::uint64_t size, int connections,
                                         std::uint64_t min_piece);
 
+/// The pieces of one download and their progress; see the file comment.
 class ChunkPlan {
  public:
   /// Plans [0, size) with PlanInitialSplit. `min_piece` also bounds steals:
-  /// a steal never creates a piece smaller than min_piece.
+  /// a steal never creates a piece smaller than min_piece. min_piece 0
+  /// counts as 1. For size 0 the plan holds one empty piece [0, 0), which is
+  /// taken and released like any other before done() becomes true.
   ChunkPlan(std::uint64_t size, int connections, std::uint64_t min_piece);
 
+  /// Where a piece is in its life: unassigned <-> in flight -> complete.
   enum class State { kUnassigned, kInFlight, kComplete };
+  /// One piece. After Release of a partial piece, range.begin moves up to pos.
   struct Piece {
     ByteRange range;          ///< [begin, end); end only ever shrinks (steals)
     std::uint64_t pos;        ///< next byte to receive, begin <= pos <= end
@@ -51,33 +60,44 @@ class ChunkPlan {
 
   /// Splits the in-flight piece with the most bytes left (end - pos): the
   /// victim keeps [pos, mid), a new in-flight piece [mid, end) is returned.
-  /// nullopt when no piece has at least 2 * min_piece left.
+  /// nullopt when no piece has at least 2 * min_piece left. Only in-flight
+  /// pieces are victims; ties go to the lowest id. mid = pos + (end - pos) / 2,
+  /// so the victim keeps the smaller half when the remainder is odd. The
+  /// victim's transfer must stop at its new end (the engine closes it there).
   std::optional<PieceId> StealLargest();
 
-  /// Marks `n` more bytes of piece `id` received. Precondition: pos + n <= end.
+  /// Marks `n` more bytes of piece `id` received. Preconditions (asserted):
+  /// the piece is in flight and pos + n <= end. After a steal the engine
+  /// must clip a write that runs past the piece's new end.
   void Advance(PieceId id, std::uint64_t n);
 
   /// The transfer of `id` ended. When pos == end the piece is complete;
   /// otherwise its remainder [pos, end) becomes unassigned again (a retry).
+  /// Precondition (asserted): the piece is in flight.
   void Release(PieceId id);
 
   /// Marks the piece in flight again after Release left it unassigned, for
   /// the caller that wants to retry a specific piece. Precondition: unassigned.
   void Reassign(PieceId id);
 
+  /// The piece with id `id`; id < piece_count().
   const Piece& piece(PieceId id) const { return pieces_[id]; }
+  /// Pieces planned so far; steals append, nothing is ever removed.
   std::size_t piece_count() const { return pieces_.size(); }
+  /// The download's size in bytes.
   std::uint64_t size() const { return size_; }
   /// Bytes received across all pieces.
   std::uint64_t received() const { return received_; }
+  /// Pieces currently in flight.
   int in_flight() const { return in_flight_; }
+  /// True when some piece waits for TakeUnassigned or Reassign.
   bool has_unassigned() const;
   /// True when every piece is complete.
   bool done() const;
 
  private:
   std::uint64_t size_;
-  std::uint64_t min_piece_;
+  std::uint64_t min_piece_;  // at least 1
   std::vector<Piece> pieces_;
   std::uint64_t received_ = 0;
   int in_flight_ = 0;
