@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "haul/events.h"
@@ -30,6 +31,10 @@ struct RunStats {
   int slots_created = 0;  ///< easy handles created (each is reused)
   std::vector<ErrorClass> failures;  ///< one entry per failed download
 };
+
+/// The transport libraries in use, as libcurl reports them, e.g.
+/// "libcurl/7.88.1 OpenSSL/3.0.15 zlib/1.2.13 nghttp2/1.52.0".
+std::string TransportVersion();
 
 class Engine {
  public:

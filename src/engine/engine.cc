@@ -5,6 +5,8 @@
 
 namespace haul {
 
+std::string TransportVersion() { return transfer::CurlVersion(); }
+
 class Engine::Impl {
  public:
   Impl(const Options& options, EventSink& sink) : core(options, sink) {}

@@ -82,4 +82,7 @@ using TransferHandle = std::uint32_t;
 /// when the URL does not parse.
 std::string HostKeyOf(const std::string& url);
 
+/// libcurl's version string (curl_version()).
+std::string CurlVersion();
+
 }  // namespace haul::transfer

@@ -105,6 +105,8 @@ std::string HostKeyOf(const std::string& url) {
   return Lower(key);
 }
 
+std::string CurlVersion() { return curl_version(); }
+
 TransferLoop::TransferLoop(LoopOptions options) : options_(std::move(options)) {}
 
 TransferLoop::~TransferLoop() { Stop(); }
