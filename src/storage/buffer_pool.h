@@ -26,6 +26,7 @@ struct Buffer {
   std::size_t free_space() const { return capacity - size; }
 };
 
+/// The shared, bounded set of write buffers; exhaustion is backpressure.
 class BufferPool {
  public:
   /// At most `max_buffers` buffers of `unit` bytes exist at once. Buffers are
@@ -35,18 +36,22 @@ class BufferPool {
   /// A buffer with size 0, or null when max_buffers are out.
   std::unique_ptr<Buffer> Acquire();
   /// Returns a buffer to the pool and calls the on_available hook, if set.
+  /// `buffer` must have come from this pool's Acquire; null is ignored.
   void Release(std::unique_ptr<Buffer> buffer);
-  /// Called (outside the pool's lock) after every Release.
+  /// Called (outside the pool's lock) after every Release. An empty hook
+  /// clears it.
   void SetOnAvailable(std::function<void()> hook);
 
   std::size_t unit() const { return unit_; }
   std::size_t max_buffers() const { return max_buffers_; }
+  /// Counters for the progress summary and benchmarks.
   struct Stats {
     std::uint64_t hits = 0;      ///< Acquire served from the free list
     std::uint64_t misses = 0;    ///< Acquire that allocated a new buffer
     std::uint64_t refusals = 0;  ///< Acquire that returned null
     std::size_t peak_out = 0;    ///< most buffers out at once
   };
+  /// A consistent snapshot of the counters.
   Stats stats() const;
 
  private:
@@ -56,7 +61,9 @@ class BufferPool {
   std::vector<std::unique_ptr<Buffer>> free_;  // guarded by mu_
   std::size_t out_ = 0;                        // guarded by mu_
   Stats stats_;                                // guarded by mu_
-  std::function<void()> on_available_;         // set before use
+  // Shared so Release can copy it under mu_ and call it after unlocking,
+  // which keeps SetOnAvailable safe to call at any time.
+  std::shared_ptr<const std::function<void()>> on_available_;  // guarded by mu_
 };
 
 }  // namespace haul::storage
