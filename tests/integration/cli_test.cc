@@ -1,0 +1,129 @@
+// The command line: list files (mirrors, out=/dir=, comments, garbage
+// lines, stdin), option validation and the exit codes for usage and network
+// errors.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "harness/files.h"
+#include "harness/net.h"
+#include "harness/nginx_suite.h"
+
+namespace haul_it {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The non-empty lines of `text`.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {  // bounded by the text's size
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+class CliTest : public NginxSuite<CliTest> {
+ public:
+  static NginxOptions ServerOptions() { return {}; }
+};
+
+TEST_F(CliTest, ListFileWithMirrorsOutAndDirLines) {
+  WriteRandomFile(Served("a.bin"), 2 << 20, 21);
+  WriteRandomFile(Served("mirror/a.bin"), 2 << 20, 21);  // the same bytes
+  WriteRandomFile(Served("b.bin"), 50 * 1024, 22);
+  WriteFile(work_ / "list.txt",
+            "# two mirrors of a, saved under another name\n" +
+                Url("/a.bin") + " " + Url("/mirror/a.bin") + "\n"
+                "  out=renamed-a.bin\n"
+                "\n" +
+                Url("/b.bin") + "\n"
+                "\tdir=sub\n");
+  const ProcessResult r = Haul({"-i", "list.txt"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(FilesEqual(Served("a.bin"), work_ / "renamed-a.bin"));
+  EXPECT_TRUE(FilesEqual(Served("b.bin"), work_ / "sub/b.bin"));
+  EXPECT_FALSE(fs::exists(work_ / "a.bin"));
+  EXPECT_FALSE(fs::exists(work_ / "b.bin"));
+}
+
+TEST_F(CliTest, GarbageListLineIsReportedByNumberAndTheRestDownloads) {
+  WriteRandomFile(Served("c.bin"), 30 * 1024, 23);
+  WriteRandomFile(Served("d.bin"), 30 * 1024, 24);
+  WriteFile(work_ / "list.txt", Url("/c.bin") + "\n# comment\nthis is not a url\n" +
+                                    Url("/d.bin") + "\n");
+  const ProcessResult r = Haul({"-i", "list.txt"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"((line |:)3\b)")))
+      << "the bad line's number (3) is not in stderr:\n" << r.err;
+  EXPECT_TRUE(FilesEqual(Served("c.bin"), work_ / "c.bin"));
+  EXPECT_TRUE(FilesEqual(Served("d.bin"), work_ / "d.bin"));
+}
+
+TEST_F(CliTest, ListFromStdin) {
+  WriteRandomFile(Served("e.bin"), 40 * 1024, 25);
+  WriteRandomFile(Served("f.bin"), 0, 26);
+  const ProcessResult r = Haul({"-i", "-"}, Url("/e.bin") + "\n" + Url("/f.bin") + "\n");
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(FilesEqual(Served("e.bin"), work_ / "e.bin"));
+  EXPECT_TRUE(FilesEqual(Served("f.bin"), work_ / "f.bin"));
+}
+
+/// One invalid command line and what its single stderr line must mention.
+struct BadArgs {
+  std::string name;  ///< the test's name suffix
+  std::vector<std::string> args;
+  std::string must_mention;  ///< empty: anything
+};
+
+/// How GoogleTest (and so CTest's test names) shows a BadArgs.
+void PrintTo(const BadArgs& b, std::ostream* os) {
+  for (const auto& a : b.args) *os << a << ' ';
+}
+
+class BadArgsTest : public CliTest, public testing::WithParamInterface<BadArgs> {};
+
+TEST_P(BadArgsTest, ExitsWithUsageErrorAndOneLine) {
+  std::vector<std::string> args = GetParam().args;
+  args.push_back(Url("/never-fetched.bin"));
+  const ProcessResult r = Haul(args);
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  const auto lines = Lines(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "expected one line on stderr, got:\n" << r.err;
+  EXPECT_NE(lines[0].find(GetParam().must_mention), std::string::npos)
+      << "'" << lines[0] << "' does not name the range (" << GetParam().must_mention << ")";
+  EXPECT_TRUE(ListDir(work_.path()).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(OutOfRange, BadArgsTest,
+                         testing::Values(BadArgs{"ConnectionsZero", {"-x", "0"}, "64"},
+                                         BadArgs{"ConnectionsHuge", {"-x", "100000"}, "64"},
+                                         BadArgs{"JobsNegative", {"-j", "-1"}, ""}),
+                         [](const testing::TestParamInfo<BadArgs>& p) { return p.param.name; });
+
+TEST_F(CliTest, MissingListFileIsAUsageError) {
+  const ProcessResult r = Haul({"-i", "no-such-list.txt"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("no-such-list.txt"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, UnsupportedSchemeIsAUsageError) {
+  const ProcessResult r = Haul({"ftp://127.0.0.1/file.bin"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_TRUE(ListDir(work_.path()).empty());
+}
+
+TEST_F(CliTest, ConnectionRefusedExits4) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/x.bin";
+  const ProcessResult r = Haul({url});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("haul: error: " + url + ": "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(work_ / "x.bin"));
+}
+
+}  // namespace
+}  // namespace haul_it

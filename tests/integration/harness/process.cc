@@ -1,0 +1,252 @@
+#include "harness/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace haul_it {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Writing to a pipe whose reader has exited must fail with EPIPE instead of
+/// killing the test process.
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { signal(SIGPIPE, SIG_IGN); });
+}
+
+/// A pipe whose ends close themselves; both ends are O_CLOEXEC so that only
+/// the dup2'd copies reach the child.
+struct Pipe {
+  int fds[2] = {-1, -1};
+  Pipe() {
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  }
+  ~Pipe() { CloseBoth(); }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  void Close(int i) {
+    if (fds[i] >= 0) close(fds[i]);
+    fds[i] = -1;
+  }
+  void CloseBoth() {
+    Close(0);
+    Close(1);
+  }
+};
+
+/// posix_spawn's file actions and attributes, freed on scope exit.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    // SIG_IGN survives exec, so give the child default SIGPIPE handling back
+    // and an empty signal mask.
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+pid_t Spawn(const std::vector<std::string>& argv, SpawnSetup& setup) {
+  if (argv.empty()) throw std::invalid_argument("empty argv");
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, cargv[0], &setup.actions, &setup.attr,
+                              cargv.data(), environ);
+  if (rc != 0) {
+    throw std::runtime_error("posix_spawn " + argv[0] + ": " + std::strerror(rc));
+  }
+  return pid;
+}
+
+int DecodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+/// The parent's side of a running child's three pipes.
+struct ChildPipes {
+  int in = -1, out = -1, err = -1;
+  const std::string* stdin_data = nullptr;
+  size_t stdin_written = 0;
+};
+
+/// Moves whatever is ready between the pipes and the strings. Returns false
+/// once stdout and stderr are both at EOF.
+bool PumpOnce(ChildPipes& p, ProcessResult& r, int timeout_ms) {
+  pollfd fds[3] = {{p.in, POLLOUT, 0}, {p.out, POLLIN, 0}, {p.err, POLLIN, 0}};
+  if (poll(fds, 3, timeout_ms) < 0 && errno != EINTR) return false;
+  if (p.in >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+    const std::string& data = *p.stdin_data;
+    const ssize_t n = write(p.in, data.data() + p.stdin_written,
+                            data.size() - p.stdin_written);
+    if (n > 0) p.stdin_written += static_cast<size_t>(n);
+    if ((n < 0 && errno != EAGAIN && errno != EINTR) || p.stdin_written == data.size()) {
+      close(p.in);
+      p.in = -1;
+    }
+  }
+  int* fd_for[2] = {&p.out, &p.err};
+  std::string* sink_for[2] = {&r.out, &r.err};
+  for (int i = 0; i < 2; ++i) {
+    if (*fd_for[i] < 0 || !(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    char buf[65536];
+    const ssize_t n = read(*fd_for[i], buf, sizeof buf);
+    if (n > 0) sink_for[i]->append(buf, static_cast<size_t>(n));
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+      close(*fd_for[i]);
+      *fd_for[i] = -1;
+    }
+  }
+  return p.out >= 0 || p.err >= 0;
+}
+
+int MillisLeft(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+}  // namespace
+
+bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
+  return WaitForExitStatus(pid, timeout, nullptr);
+}
+
+bool WaitForExitStatus(pid_t pid, std::chrono::milliseconds timeout, int* status) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {  // bounded by the deadline
+    int st = 0;
+    const pid_t done = waitpid(pid, &st, WNOHANG);
+    if (done == pid || (done < 0 && errno == ECHILD)) {
+      if (status != nullptr) *status = st;
+      return true;
+    }
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void StopProcess(pid_t pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  if (WaitForExit(pid, grace)) return;
+  kill(pid, SIGKILL);
+  WaitForExit(pid, std::chrono::seconds(10));
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const RunOptions& options) {
+  IgnoreSigpipeOnce();
+  Pipe in, out, err;
+  SpawnSetup setup;
+  posix_spawn_file_actions_adddup2(&setup.actions, in.fds[0], 0);
+  posix_spawn_file_actions_adddup2(&setup.actions, out.fds[1], 1);
+  posix_spawn_file_actions_adddup2(&setup.actions, err.fds[1], 2);
+  if (!options.cwd.empty()) {
+    posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd.c_str());
+  }
+  const auto start = Clock::now();
+  const pid_t pid = Spawn(argv, setup);
+  in.Close(0);  // the child's ends
+  out.Close(1);
+  err.Close(1);
+
+  ProcessResult r;
+  ChildPipes p{in.fds[1], out.fds[0], err.fds[0], &options.stdin_data, 0};
+  in.fds[1] = out.fds[0] = err.fds[0] = -1;  // now owned by p
+  // Non-blocking, so that one large write cannot stall the loop while the
+  // child waits for us to drain its stdout.
+  for (int fd : {p.in, p.out, p.err}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (options.stdin_data.empty()) {
+    close(p.in);
+    p.in = -1;
+  }
+  const auto deadline = start + options.timeout;
+  while (PumpOnce(p, r, std::min(MillisLeft(deadline), 100))) {
+    if (Clock::now() >= deadline) break;
+  }
+  for (int fd : {p.in, p.out, p.err}) {
+    if (fd >= 0) close(fd);
+  }
+  int status = 0;
+  if (!WaitForExitStatus(pid, std::chrono::milliseconds(MillisLeft(deadline)), &status)) {
+    r.timed_out = true;
+    kill(pid, SIGKILL);
+    WaitForExitStatus(pid, std::chrono::seconds(10), &status);
+  }
+  r.exit_code = DecodeStatus(status);
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return r;
+}
+
+pid_t SpawnBackground(const std::vector<std::string>& argv,
+                      const std::filesystem::path& log_path) {
+  SpawnSetup setup;
+  posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&setup.actions, 1, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&setup.actions, 1, 2);
+  return Spawn(argv, setup);
+}
+
+std::string HaulBinary() {
+  if (const char* env = std::getenv("HAUL_BINARY"); env != nullptr && *env != '\0') {
+    return env;
+  }
+#ifdef HAUL_BINARY_PATH
+  return HAUL_BINARY_PATH;
+#else
+  return "haul";
+#endif
+}
+
+ProcessResult RunHaul(const std::vector<std::string>& args,
+                      const std::filesystem::path& cwd,
+                      const std::string& stdin_data) {
+  std::vector<std::string> argv{HaulBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions options;
+  options.cwd = cwd;
+  options.stdin_data = stdin_data;
+  return RunProcess(argv, options);
+}
+
+std::string Describe(const ProcessResult& r) {
+  std::string s = "exit code " + std::to_string(r.exit_code);
+  if (r.timed_out) s += " (killed at the timeout)";
+  s += " after " + std::to_string(r.seconds) + " s; stderr:\n" + r.err;
+  return s;
+}
+
+}  // namespace haul_it

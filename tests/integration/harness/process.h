@@ -1,0 +1,70 @@
+// Running child processes for the integration tests: the haul binary under
+// test, nginx, openssl and sha256sum. Every child is started with
+// posix_spawn, waited for with a deadline, and killed only by its own pid.
+//
+// Thread safety: the functions here may be called from any thread; they
+// share no state. The test process ignores SIGPIPE (set on first use) so a
+// child that exits early cannot kill the test when its stdin is written.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace haul_it {
+
+/// What a finished child left behind.
+struct ProcessResult {
+  int exit_code = -1;      ///< exit status, or 128 + signal number
+  bool timed_out = false;  ///< true when the child was killed at the deadline
+  std::string out;         ///< everything it wrote to stdout
+  std::string err;         ///< everything it wrote to stderr
+  double seconds = 0;      ///< wall time from spawn to reap
+};
+
+/// How to run one child.
+struct RunOptions {
+  std::filesystem::path cwd;  ///< empty: the test's own working directory
+  std::string stdin_data;     ///< written to the child's stdin, then closed
+  std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+};
+
+/// Runs argv[0] (searched in PATH when it has no '/') to completion, feeding
+/// stdin and draining stdout and stderr with poll() so neither pipe can fill
+/// up and deadlock. On timeout the child is killed with SIGKILL by pid.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const RunOptions& options = {});
+
+/// Starts argv[0] in the background with stdin from /dev/null and stdout and
+/// stderr appended to log_path. Returns the pid; throws std::runtime_error
+/// when posix_spawn fails.
+pid_t SpawnBackground(const std::vector<std::string>& argv,
+                      const std::filesystem::path& log_path);
+
+/// Waits up to `timeout` for pid to exit; returns true when it was reaped.
+bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
+
+/// Like WaitForExit, and stores the raw waitpid status in *status when it
+/// is not null.
+bool WaitForExitStatus(pid_t pid, std::chrono::milliseconds timeout, int* status);
+
+/// Stops a child we started: SIGTERM, a bounded wait, then SIGKILL and reap.
+void StopProcess(pid_t pid, std::chrono::milliseconds grace);
+
+/// The haul binary under test: $HAUL_BINARY when set, else the path CMake
+/// compiled in (HAUL_BINARY_PATH), else "haul" from PATH.
+std::string HaulBinary();
+
+/// Runs the haul binary with `args` in `cwd`, with an optional stdin.
+ProcessResult RunHaul(const std::vector<std::string>& args,
+                      const std::filesystem::path& cwd,
+                      const std::string& stdin_data = {});
+
+/// A one-line description of a result for assertion messages: the exit code,
+/// whether it timed out, and stderr.
+std::string Describe(const ProcessResult& r);
+
+}  // namespace haul_it
