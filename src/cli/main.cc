@@ -1,1 +1,259 @@
-int main() { return 1; }  // placeholder, replaced by the CLI
+// haul's entry point: parse the command line, wire the engine to a reporter
+// and to SIGINT/SIGTERM, stream the URLs in, and turn the outcome into an exit
+// code (docs/exit-codes.md).
+//
+// Threads: main parses, submits (Engine::Submit may block: that is what keeps
+// a huge list streaming in bounded memory) and finishes; the engine's threads
+// report through the reporter; the signal watcher's thread cancels.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "cli/command_line.h"
+#include "cli/list_file.h"
+#include "cli/signal_watcher.h"
+#include "haul/engine.h"
+#include "haul/exit_codes.h"
+#include "reporting/format.h"
+#include "reporting/reporter.h"
+
+namespace haul::cli {
+namespace {
+
+/// Logs go to stderr: warnings by default, errors only with -q, debug with -v.
+void SetUpLogging(const CommandLine& cl) {
+  auto logger = spdlog::stderr_logger_mt("haul");
+  logger->set_pattern(cl.verbose ? "haul: [%H:%M:%S.%e] %l: %v" : "haul: %l: %v");
+  spdlog::set_default_logger(logger);
+  if (cl.verbose) {
+    spdlog::set_level(spdlog::level::debug);
+  } else {
+    spdlog::set_level(cl.quiet ? spdlog::level::err : spdlog::level::warn);
+  }
+}
+
+void PrintError(std::string_view message) {
+  std::fputs(reporting::ErrorLine(message).c_str(), stderr);
+}
+
+/// The -i input: a file, or stdin for "-".
+class ListInput {
+ public:
+  /// Opens `path`; a missing or unreadable file is a kUsage error.
+  Status Open(const std::string& path) {
+    if (path == "-") {
+      name_ = "stdin";
+      stream_ = &std::cin;
+      return Status::Ok();
+    }
+    name_ = path;
+    std::error_code ec;
+    // An ifstream opens a directory happily and then reads nothing.
+    const int error = std::filesystem::is_directory(path, ec) ? EISDIR : 0;
+    if (error == 0) file_.open(path);
+    if (error != 0 || !file_.is_open()) {
+      return Status::Error(ErrorClass::kUsage, "cannot read list file " + path + ": " +
+                                                   std::strerror(error != 0 ? error : errno));
+    }
+    stream_ = &file_;
+    return Status::Ok();
+  }
+  std::istream& stream() { return *stream_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::ifstream file_;
+  std::istream* stream_ = nullptr;
+  std::string name_;
+};
+
+/// What a signal cancels: the engine once it runs. Remembers a signal that
+/// came earlier, so the engine is cancelled as soon as it is attached.
+class CancelTarget {
+ public:
+  void Trigger() {
+    std::lock_guard lock(mu_);
+    triggered_ = true;
+    if (engine_ != nullptr) engine_->Cancel();
+  }
+  /// Attach after Engine::Start; detach (nullptr) before the engine goes away.
+  void Attach(Engine* engine) {
+    std::lock_guard lock(mu_);
+    engine_ = engine;
+    if (engine_ != nullptr && triggered_) engine_->Cancel();
+  }
+  bool triggered() const {
+    std::lock_guard lock(mu_);
+    return triggered_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Engine* engine_ = nullptr;  // guarded by mu_
+  bool triggered_ = false;    // guarded by mu_
+};
+
+int TerminalWidth() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+/// A live display on a terminal, plain lines otherwise (and with -v, whose
+/// log lines would tear a live display), or errors only with -q.
+std::unique_ptr<reporting::Reporter> MakeReporterFor(const CommandLine& cl) {
+  reporting::ReporterConfig config;
+  auto kind = reporting::ReporterKind::kLines;
+  if (cl.quiet) {
+    kind = reporting::ReporterKind::kQuiet;
+  } else if (!cl.verbose && isatty(STDERR_FILENO) == 1) {
+    kind = reporting::ReporterKind::kTty;
+    config.width = TerminalWidth();
+  }
+  return reporting::MakeReporter(kind, config);
+}
+
+/// Feeds downloads to the engine and counts the errors found before the
+/// engine saw anything: bad command-line URLs and bad list lines (a bad
+/// option line counts too, though its entry still runs).
+class Feeder {
+ public:
+  Feeder(Engine& engine, reporting::Reporter& reporter, const CommandLine& cl,
+         const CancelTarget& cancel)
+      : engine_(engine), reporter_(reporter), cl_(cl), cancel_(cancel) {}
+
+  void SubmitUrls() {
+    for (const std::string& url : cl_.urls) {
+      if (cancel_.triggered()) return;
+      if (Status s = CheckUrl(url); !s.ok()) {
+        InputError(Status::Error(s.error_class(), url + ": " + s.message()));
+        continue;
+      }
+      engine_.Submit(JobSpec{{url}, cl_.output, cl_.dir, "argv"});
+    }
+  }
+
+  /// Streams the list: one entry read, one submitted (Submit blocks while the
+  /// engine's queue is full).
+  void SubmitList(ListReader& reader) {
+    while (!cancel_.triggered()) {
+      std::optional<ListItem> item = reader.Next();
+      if (!item) return;
+      if (!item->ok()) {
+        InputError(item->error);
+        continue;
+      }
+      item->job.dir = DirFor(item->job.dir);
+      engine_.Submit(std::move(item->job));
+    }
+  }
+
+  /// The engine's failures plus one kUsage per input error.
+  std::vector<ErrorClass> Failures(const RunStats& stats) const {
+    std::vector<ErrorClass> failures = stats.failures;
+    failures.insert(failures.end(), input_errors_, ErrorClass::kUsage);
+    return failures;
+  }
+
+ private:
+  void InputError(const Status& status) {
+    reporter_.ReportInputError(status);
+    ++input_errors_;
+  }
+
+  /// A list entry's dir= is taken below -d unless it is absolute.
+  std::string DirFor(const std::string& entry_dir) const {
+    if (entry_dir.empty()) return cl_.dir;
+    if (cl_.dir.empty() || entry_dir.front() == '/') return entry_dir;
+    return (std::filesystem::path(cl_.dir) / entry_dir).string();
+  }
+
+  Engine& engine_;
+  reporting::Reporter& reporter_;
+  const CommandLine& cl_;
+  const CancelTarget& cancel_;
+  std::uint64_t input_errors_ = 0;
+};
+
+/// The run's exit code; an interruption wins even if nothing was running.
+ExitCode ExitCodeOf(const std::vector<ErrorClass>& failures, bool interrupted) {
+  if (interrupted) return ExitCode::kInterrupted;
+  return ExitCodeForFailures(failures);
+}
+
+int Run(const CommandLine& cl) {
+  SetUpLogging(cl);
+  ListInput list;
+  if (!cl.input_file.empty()) {
+    if (Status s = list.Open(cl.input_file); !s.ok()) {
+      PrintError(s.message());
+      return static_cast<int>(ExitCode::kUsage);
+    }
+  }
+  std::unique_ptr<reporting::Reporter> reporter = MakeReporterFor(cl);
+  CancelTarget cancel;
+  // Before the engine exists, so that every engine thread inherits the
+  // blocked signal mask. A second signal means "stop now".
+  SignalWatcher watcher([&cancel](int, int count) {
+    if (count > 1) std::_Exit(static_cast<int>(ExitCode::kInterrupted));
+    cancel.Trigger();
+  });
+  Engine engine(cl.options, *reporter);
+  if (Status s = engine.Start(); !s.ok()) {
+    PrintError(s.message());
+    return static_cast<int>(ExitCode::kInternal);
+  }
+  cancel.Attach(&engine);
+  Feeder feeder(engine, *reporter, cl, cancel);
+  feeder.SubmitUrls();
+  if (!cl.input_file.empty()) {
+    ListReader reader(list.stream(), list.name());
+    feeder.SubmitList(reader);
+  }
+  RunStats stats = engine.Finish();
+  cancel.Attach(nullptr);
+  watcher.Stop();
+  reporter->Finish(stats);
+  if (cl.stats) std::fputs(reporting::FormatStats(stats).c_str(), stderr);
+  return static_cast<int>(ExitCodeOf(feeder.Failures(stats), cancel.triggered()));
+}
+
+/// Prints help/version to stdout or the usage error to stderr.
+int Exit(const ExitRequest& request) {
+  if (request.code != ExitCode::kOk) {
+    std::fputs(request.text.c_str(), stderr);
+    return static_cast<int>(request.code);
+  }
+  std::string text = request.text;
+  if (request.version) text += TransportVersion() + "\n";
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+}  // namespace haul::cli
+
+int main(int argc, char** argv) {
+  // A closed stderr or stdout pipe must not kill us mid-run; writes just fail.
+  std::signal(SIGPIPE, SIG_IGN);
+  // The list file may come from stdin; let std::cin buffer for itself.
+  std::ios::sync_with_stdio(false);
+  haul::cli::ParseResult parsed = haul::cli::ParseCommandLine(argc, argv);
+  if (const auto* request = std::get_if<haul::cli::ExitRequest>(&parsed)) {
+    return haul::cli::Exit(*request);
+  }
+  return haul::cli::Run(std::get<haul::cli::CommandLine>(parsed));
+}

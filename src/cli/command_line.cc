@@ -1,0 +1,330 @@
+// Implements src/cli/command_line.h on top of CLI11. Options are declared in
+// small tables, one function per group; numbers are taken as text and
+// converted afterwards so that every bad value gets the same one-line message
+// naming the valid range from haul/options.h.
+#include "cli/command_line.h"
+
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "haul/version.h"
+#include "reporting/format.h"
+
+namespace haul::cli {
+namespace {
+
+/// One integer option of the "Limits" group, bound to a field of Options.
+struct CountOption {
+  const char* flags;  ///< CLI11 names, "-x,--connections"
+  const char* label;  ///< how messages name it, "-x/--connections"
+  const char* help;
+  int Options::*field;
+  Range range;
+};
+
+constexpr std::array kCountOptions{
+    CountOption{"-x,--connections", "-x/--connections", "connections per download",
+                &Options::connections_per_download, Options::kConnectionsRange},
+    CountOption{"-j,--jobs", "-j/--jobs", "downloads running at once", &Options::jobs,
+                Options::kJobsRange},
+    CountOption{"--max-connections", "--max-connections", "connections across all downloads",
+                &Options::max_connections, Options::kMaxConnectionsRange},
+    CountOption{"--max-per-host", "--max-per-host", "connections to any one host",
+                &Options::max_per_host, Options::kMaxPerHostRange},
+};
+
+constexpr const char* kMinPieceSizeLabel = "--min-piece-size";
+
+/// Binary size suffixes accepted by ParseSize and used to print sizes back.
+struct SizeSuffix {
+  char letter;
+  int shift;
+};
+constexpr std::array kSizeSuffixes{SizeSuffix{'G', 30}, SizeSuffix{'M', 20}, SizeSuffix{'K', 10}};
+
+/// A size the way a user would type it: "16K", "4G", or plain bytes.
+std::string SizeArg(std::uint64_t bytes) {
+  for (const SizeSuffix& s : kSizeSuffixes) {
+    const std::uint64_t unit = std::uint64_t{1} << s.shift;
+    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + s.letter;
+  }
+  return std::to_string(bytes);
+}
+
+Status UsageError(std::string message) {
+  return Status::Error(ErrorClass::kUsage, std::move(message));
+}
+
+/// "<label> must be between <min> and <max> (got <got>)".
+Status RangeError(std::string_view label, const std::string& min, const std::string& max,
+                  std::string_view got) {
+  return UsageError(std::string(label) + " must be between " + min + " and " + max + " (got " +
+                    std::string(got) + ")");
+}
+
+Status CountRangeError(const CountOption& o, std::string_view got) {
+  return RangeError(o.label, std::to_string(o.range.min), std::to_string(o.range.max), got);
+}
+
+Status SizeRangeError(std::string_view got) {
+  const Range r = Options::kMinPieceSizeRange;
+  return RangeError(kMinPieceSizeLabel, SizeArg(static_cast<std::uint64_t>(r.min)),
+                    SizeArg(static_cast<std::uint64_t>(r.max)), got);
+}
+
+/// CLI11 messages can span lines; haul's usage errors are one line each.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+ExitRequest UsageExit(const std::string& message) {
+  return ExitRequest{ExitCode::kUsage, reporting::ErrorLine(OneLine(message))};
+}
+
+/// Help text for a count option: "... (1-64, default 8)".
+std::string CountHelp(const CountOption& o) {
+  const Options defaults;
+  return std::string(o.help) + " (" + std::to_string(o.range.min) + "-" +
+         std::to_string(o.range.max) + ", default " + std::to_string(defaults.*o.field) + ")";
+}
+
+// --- Range and cross-option checks, used by ValidateCommandLine ---
+
+Status CheckRanges(const Options& o) {
+  for (const CountOption& c : kCountOptions) {
+    const int value = o.*c.field;
+    if (value < c.range.min || value > c.range.max) {
+      return CountRangeError(c, std::to_string(value));
+    }
+  }
+  const Range r = Options::kMinPieceSizeRange;
+  if (o.min_piece_size < static_cast<std::uint64_t>(r.min) ||
+      o.min_piece_size > static_cast<std::uint64_t>(r.max)) {
+    return SizeRangeError(SizeArg(o.min_piece_size));
+  }
+  return Status::Ok();
+}
+
+bool IsOneLine(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+Status CheckHttpOptions(const Options& o) {
+  for (const std::string& h : o.headers) {
+    const auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0 || !IsOneLine(h)) {
+      return UsageError("-H/--header must look like \"Name: value\" (got \"" + OneLine(h) + "\")");
+    }
+  }
+  if (!IsOneLine(o.user_agent)) return UsageError("-A/--user-agent must be a single line");
+  return Status::Ok();
+}
+
+Status CheckSources(const CommandLine& cl) {
+  if (cl.urls.empty() && cl.input_file.empty()) {
+    return UsageError("no URLs given (pass URLs or -i FILE)");
+  }
+  return Status::Ok();
+}
+
+Status CheckOutput(const CommandLine& cl) {
+  if (cl.output == "-") return UsageError("writing to stdout (-o -) is not supported yet");
+  if (cl.output.empty()) return Status::Ok();
+  if (!cl.input_file.empty()) {
+    return UsageError("-o/--output cannot be used with -i/--input-file (use out= in the list)");
+  }
+  if (cl.urls.size() != 1) {
+    return UsageError("-o/--output needs exactly one URL (got " + std::to_string(cl.urls.size()) +
+                      ")");
+  }
+  return Status::Ok();
+}
+
+/// The file-system side of validation: --ca-certificate must be readable.
+Status CheckFiles(const CommandLine& cl) {
+  const std::string& ca = cl.options.ca_certificate;
+  if (ca.empty()) return Status::Ok();
+  std::FILE* f = std::fopen(ca.c_str(), "rb");
+  if (f == nullptr) {
+    return UsageError("--ca-certificate: cannot read " + ca + ": " + std::strerror(errno));
+  }
+  std::fclose(f);
+  return Status::Ok();
+}
+
+/// Builds the CLI11 app over a CommandLine and converts what it collected.
+class Parser {
+ public:
+  Parser();
+  ParseResult Parse(int argc, const char* const* argv);
+
+ private:
+  void AddLimitOptions();
+  void AddOutputOptions();
+  void AddHttpOptions();
+  void AddReportingOptions();
+  Status ConvertNumbers();
+
+  CLI::App app_{"haul: a download accelerator for HTTP and HTTPS", "haul"};
+  CommandLine cl_;
+  bool version_ = false;
+  /// Text of the numeric options, converted by ConvertNumbers.
+  std::array<std::string, kCountOptions.size()> count_text_;
+  std::array<CLI::Option*, kCountOptions.size()> count_options_{};
+  std::string min_piece_size_text_;
+  CLI::Option* min_piece_size_option_ = nullptr;
+};
+
+Parser::Parser() {
+  app_.add_option("url", cl_.urls, "URLs to download, one file each")->type_name("URL");
+  // As with curl and wget, a repeated single-value option takes the last
+  // value, so scripts can override earlier settings (-H collects them all).
+  app_.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  AddOutputOptions();
+  AddLimitOptions();
+  AddHttpOptions();
+  AddReportingOptions();
+  app_.get_formatter()->column_width(34);
+  app_.footer(
+      "A list file has one download per line: a URL, or several URLs (mirrors)\n"
+      "separated by spaces, optionally followed by indented 'out=NAME' and\n"
+      "'dir=DIR' lines. '#' starts a comment. See docs/options.md.");
+}
+
+void Parser::AddOutputOptions() {
+  const char* group = "Input and output";
+  app_.add_option("-i,--input-file", cl_.input_file, "read URLs from a list file ('-' = stdin)")
+      ->type_name("FILE")->group(group);
+  app_.add_option("-o,--output", cl_.output, "output file (only with exactly one URL)")
+      ->type_name("FILE")->group(group);
+  app_.add_option("-d,--dir", cl_.dir, "output directory (created if missing)")
+      ->type_name("DIR")->group(group);
+  app_.add_flag("--overwrite", cl_.options.overwrite, "replace existing files")->group(group);
+}
+
+void Parser::AddLimitOptions() {
+  const char* group = "Limits";
+  for (std::size_t i = 0; i < kCountOptions.size(); ++i) {
+    count_options_[i] = app_.add_option(kCountOptions[i].flags, count_text_[i],
+                                        CountHelp(kCountOptions[i]))
+                            ->type_name("N")->group(group);
+  }
+  const Range r = Options::kMinPieceSizeRange;
+  const std::string help = "smallest piece to split into: bytes or K/M/G (" +
+                           SizeArg(static_cast<std::uint64_t>(r.min)) + "-" +
+                           SizeArg(static_cast<std::uint64_t>(r.max)) + ", default " +
+                           SizeArg(Options{}.min_piece_size) + ")";
+  min_piece_size_option_ = app_.add_option(kMinPieceSizeLabel, min_piece_size_text_, help)
+                               ->type_name("SIZE")->group(group);
+}
+
+void Parser::AddHttpOptions() {
+  const char* group = "HTTP and TLS";
+  Options& o = cl_.options;
+  // One value per -H, or the URLs after it would be taken as headers.
+  app_.add_option("-H,--header", o.headers, "extra request header \"Name: value\" (repeatable)")
+      ->type_name("HEADER")->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->group(group);
+  app_.add_option("-A,--user-agent", o.user_agent, "User-Agent header (default haul/VERSION)")
+      ->type_name("STRING")->group(group);
+  app_.add_option("--ca-certificate", o.ca_certificate, "PEM bundle to verify servers with")
+      ->type_name("FILE")->group(group);
+  app_.add_flag("-k,--insecure", o.insecure, "do not verify TLS certificates")->group(group);
+}
+
+void Parser::AddReportingOptions() {
+  const char* group = "Reporting";
+  app_.add_flag("-q,--quiet", cl_.quiet, "print nothing but errors")->group(group);
+  app_.add_flag("-v,--verbose", cl_.verbose, "debug logging on stderr")->group(group);
+  app_.add_flag("--stats", cl_.stats, "print run statistics on stderr at exit")->group(group);
+  app_.add_flag("--version", version_, "print the version and exit")->group(group);
+}
+
+Status Parser::ConvertNumbers() {
+  for (std::size_t i = 0; i < kCountOptions.size(); ++i) {
+    if (count_options_[i]->count() == 0) continue;
+    const CountOption& o = kCountOptions[i];
+    const std::string& text = count_text_[i];
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc::invalid_argument || end != text.data() + text.size() || text.empty()) {
+      return UsageError(std::string(o.label) + " must be a whole number (got '" + text + "')");
+    }
+    // Values beyond int cannot be stored; ValidateCommandLine checks the rest.
+    if (ec == std::errc::result_out_of_range || value < std::numeric_limits<int>::min() ||
+        value > std::numeric_limits<int>::max()) {
+      return CountRangeError(o, text);
+    }
+    cl_.options.*o.field = static_cast<int>(value);
+  }
+  if (min_piece_size_option_->count() == 0) return Status::Ok();
+  const std::optional<std::uint64_t> size = ParseSize(min_piece_size_text_);
+  if (!size) {
+    return UsageError(std::string(kMinPieceSizeLabel) + " must be a size like 65536, 512K or 1M (got '" +
+                      min_piece_size_text_ + "')");
+  }
+  cl_.options.min_piece_size = *size;
+  return Status::Ok();
+}
+
+ParseResult Parser::Parse(int argc, const char* const* argv) {
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return ExitRequest{ExitCode::kOk, app_.help()};
+  } catch (const CLI::ParseError& e) {
+    return UsageExit(e.what());
+  }
+  if (version_) return ExitRequest{ExitCode::kOk, std::string("haul ") + kVersion + "\n", true};
+  Status s = ConvertNumbers();
+  if (s.ok()) s = ValidateCommandLine(cl_);
+  if (s.ok()) s = CheckFiles(cl_);
+  if (!s.ok()) return UsageExit(s.message());
+  return std::move(cl_);
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> ParseSize(std::string_view text) {
+  int shift = 0;
+  if (!text.empty()) {
+    const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+    for (const SizeSuffix& s : kSizeSuffixes) {
+      if (last == s.letter) {
+        shift = s.shift;
+        text.remove_suffix(1);
+        break;
+      }
+    }
+  }
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (value > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+  return value << shift;
+}
+
+Status ValidateCommandLine(const CommandLine& cl) {
+  // First failure wins; the order puts the most basic problem first.
+  Status s = CheckRanges(cl.options);
+  if (s.ok()) s = CheckHttpOptions(cl.options);
+  if (s.ok() && cl.output != "-") s = CheckSources(cl);
+  if (s.ok()) s = CheckOutput(cl);
+  return s;
+}
+
+ParseResult ParseCommandLine(int argc, const char* const* argv) {
+  Parser parser;
+  return parser.Parse(argc, argv);
+}
+
+}  // namespace haul::cli

@@ -1,0 +1,64 @@
+// haul's command line: argv -> CommandLine, or a reason to exit right away.
+// This is the only file that includes CLI11; the rest of haul sees the
+// structs below. Every option, default and range is documented in
+// docs/options.md; defaults and ranges themselves live in haul/options.h.
+//
+// Thread safety: pure functions (ParseCommandLine also checks that
+// --ca-certificate exists).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "haul/exit_codes.h"
+#include "haul/options.h"
+#include "haul/status.h"
+
+namespace haul::cli {
+
+/// What the user asked for: engine options plus what only the CLI uses.
+struct CommandLine {
+  Options options;                ///< engine settings (-x, -j, -H, ...)
+  std::vector<std::string> urls;  ///< positional URLs, in order
+  std::string input_file;         ///< -i: list file, "-" = stdin; empty = none
+  std::string output;             ///< -o: output file for the single URL
+  std::string dir;                ///< -d: output directory
+  bool quiet = false;             ///< -q: errors only
+  bool verbose = false;           ///< -v: debug logging
+  bool stats = false;             ///< --stats: run statistics at exit
+};
+
+/// The process should end now without downloading anything.
+struct ExitRequest {
+  ExitCode code = ExitCode::kOk;
+  /// For kOk: help or version text for stdout. Otherwise exactly one line,
+  /// "haul: error: ...\n", for stderr.
+  std::string text;
+  /// --version: `text` is "haul X.Y.Z\n"; the caller may add what only it
+  /// knows (the transport library versions).
+  bool version = false;
+};
+
+/// Either a command line to run or a request to exit.
+using ParseResult = std::variant<CommandLine, ExitRequest>;
+
+/// Parses argv (argv[0] is the program name). Help and --version give an
+/// ExitRequest with code kOk; any usage problem (CLI11's own errors included)
+/// gives one line and code kUsage.
+ParseResult ParseCommandLine(int argc, const char* const* argv);
+
+/// Checks option ranges and the rules between options (-o needs exactly one
+/// URL and no -i; some URL or -i is needed; headers need a ':'). Pure: does
+/// not touch the file system. The error is kUsage with a one-line message
+/// naming the option and, for numbers, the valid range.
+Status ValidateCommandLine(const CommandLine& cl);
+
+/// Parses a byte count with an optional binary suffix K, M or G (either case):
+/// "1M" -> 1048576. nullopt for anything else, including overflow.
+std::optional<std::uint64_t> ParseSize(std::string_view text);
+
+}  // namespace haul::cli
