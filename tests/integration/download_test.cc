@@ -37,11 +37,12 @@ TEST_F(DownloadTest, LargeFileIsSplitOverSeveralConnectionsAndByteExact) {
 
   const auto entries = ReadAccessLog(server().access_log(), mark);
   EXPECT_GT(DistinctConnections(entries, "/big.bin"), 1u)
-      << "the 24 MiB file was not split: one TCP connection fetched it all";
+      << "the 24 MiB file was not split: one TCP connection fetched it all\n"
+      << FormatEntries(entries);
   const auto opened = StatInt(ParseStats(r.err), "connections opened");
   ASSERT_TRUE(opened.has_value()) << "no 'connections opened' in --stats:\n" << r.err;
-  EXPECT_LE(*opened, 8u);
-  EXPECT_LE(DistinctConnections(entries), 8u);
+  EXPECT_LE(*opened, 8u) << r.err;
+  EXPECT_LE(DistinctConnections(entries), 8u) << FormatEntries(entries);
 }
 
 TEST_F(DownloadTest, FileSmallerThanOnePieceIsByteExact) {

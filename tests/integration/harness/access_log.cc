@@ -63,4 +63,14 @@ size_t DistinctConnections(const std::vector<AccessLogEntry>& entries,
   return connections.size();
 }
 
+std::string FormatEntries(const std::vector<AccessLogEntry>& entries) {
+  std::ostringstream out;
+  for (const auto& e : entries) {
+    out << "  conn " << e.connection << " req#" << e.connection_requests << " " << e.status
+        << " " << e.body_bytes << " " << e.method << " " << e.target << " " << e.protocol
+        << " range=" << e.range << "\n";
+  }
+  return out.str();
+}
+
 }  // namespace haul_it

@@ -41,4 +41,7 @@ std::vector<AccessLogEntry> ReadAccessLog(const std::filesystem::path& path,
 size_t DistinctConnections(const std::vector<AccessLogEntry>& entries,
                            const std::string& target_prefix = {});
 
+/// The entries as text, one per line, for assertion messages.
+std::string FormatEntries(const std::vector<AccessLogEntry>& entries);
+
 }  // namespace haul_it

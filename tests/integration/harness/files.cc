@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -68,9 +69,7 @@ void WriteRandomFile(const fs::path& path, std::uint64_t size, std::uint64_t see
     const size_t n = static_cast<size_t>(std::min<std::uint64_t>(block.size(), size - done));
     for (size_t i = 0; i < n; i += 8) {
       const std::uint64_t v = NextRandom(state);
-      for (size_t b = 0; b < 8 && i + b < n; ++b) {
-        block[i + b] = static_cast<char>((v >> (8 * b)) & 0xff);
-      }
+      std::memcpy(block.data() + i, &v, std::min<size_t>(8, n - i));
     }
     f.write(block.data(), static_cast<std::streamsize>(n));
     done += n;
@@ -85,9 +84,14 @@ void WriteFile(const fs::path& path, const std::string& content) {
 }
 
 std::string ReadFile(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw std::runtime_error("cannot read " + path.string());
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  std::string content(static_cast<size_t>(f.tellg()), '\0');
+  f.seekg(0);
+  if (!f.read(content.data(), static_cast<std::streamsize>(content.size()))) {
+    throw std::runtime_error("short read from " + path.string());
+  }
+  return content;
 }
 
 testing::AssertionResult FilesEqual(const fs::path& expected, const fs::path& actual) {
