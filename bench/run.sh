@@ -15,7 +15,7 @@
 # nginx's access log since the run began. With --reps N each run is repeated
 # and the fastest kept. Writes a markdown report to --out (default
 # docs/benchmarks.md; with --quick, build/benchmarks-quick.md). $HAUL_BINARY
-# overrides the haul binary (default build/release/src/haul).
+# overrides the haul binary (default build/release/haul).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,8 +44,7 @@ else
 fi
 
 ((setup)) && bash "$root/scripts/setup.sh" --bench release
-haul=${HAUL_BINARY:-$root/build/release/src/haul}
-[[ -x $haul ]] || haul=$root/build/release/haul
+haul=${HAUL_BINARY:-$root/build/release/haul}
 
 # shellcheck source=scripts/lib/local_nginx.sh
 source "$root/scripts/lib/local_nginx.sh"

@@ -12,8 +12,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup.sh" release
-haul=$root/build/release/src/haul
-[[ -x $haul ]] || haul=$root/build/release/haul
+haul=$root/build/release/haul
 
 if (($# > 0)); then
   exec "$haul" "$@"
