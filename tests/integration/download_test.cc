@@ -35,14 +35,23 @@ TEST_F(DownloadTest, LargeFileIsSplitOverSeveralConnectionsAndByteExact) {
   EXPECT_TRUE(FilesEqual(Served("big.bin"), work_ / "big.bin"));
   EXPECT_FALSE(fs::exists(work_ / "big.bin.part"));
 
-  const auto entries = ReadAccessLog(server().access_log(), mark);
+  const auto entries = ReadSettledAccessLog(server().access_log(), mark);
   EXPECT_GT(DistinctConnections(entries, "/big.bin"), 1u)
       << "the 24 MiB file was not split: one TCP connection fetched it all\n"
       << FormatEntries(entries);
-  const auto opened = StatInt(ParseStats(r.err), "connections opened");
-  ASSERT_TRUE(opened.has_value()) << "no 'connections opened' in --stats:\n" << r.err;
-  EXPECT_LE(*opened, 8u) << r.err;
-  EXPECT_LE(DistinctConnections(entries), 8u) << FormatEntries(entries);
+  const auto stats = ParseStats(r.err);
+  const auto peak = StatInt(stats, "peak transfer slots");
+  const auto opened = StatInt(stats, "connections opened");
+  ASSERT_TRUE(peak.has_value() && opened.has_value()) << "incomplete --stats:\n" << r.err;
+  // -x caps the connections a download uses at once.
+  EXPECT_LE(*peak, 8u) << r.err;
+  // haul's count (CURLINFO_NUM_CONNECTS) is the server's count.
+  EXPECT_EQ(*opened, DistinctConnections(entries)) << r.err << FormatEntries(entries);
+  // Over HTTP/1.1 a response cut short (the open-ended first request at the
+  // end of its piece, a range shortened by a steal) closes its connection,
+  // so a few more than 8 may be opened over the download; a connection per
+  // 1 MiB piece would be 24.
+  EXPECT_LE(*opened, 16u) << r.err << FormatEntries(entries);
 }
 
 TEST_F(DownloadTest, FileSmallerThanOnePieceIsByteExact) {

@@ -1,8 +1,10 @@
 #include "harness/access_log.h"
 
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace haul_it {
 namespace {
@@ -50,6 +52,19 @@ std::vector<AccessLogEntry> ReadAccessLog(const std::filesystem::path& path,
     if (ParseAccessLogLine(line, &e)) entries.push_back(std::move(e));
   }
   return entries;
+}
+
+std::vector<AccessLogEntry> ReadSettledAccessLog(const std::filesystem::path& path,
+                                                 std::uint64_t offset) {
+  std::error_code ec;
+  std::uintmax_t last = std::filesystem::file_size(path, ec);
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::uintmax_t now = std::filesystem::file_size(path, ec);
+    if (now == last) break;
+    last = now;
+  }
+  return ReadAccessLog(path, offset);
 }
 
 size_t DistinctConnections(const std::vector<AccessLogEntry>& entries,

@@ -36,6 +36,13 @@ bool ParseAccessLogLine(const std::string& line, AccessLogEntry* entry);
 std::vector<AccessLogEntry> ReadAccessLog(const std::filesystem::path& path,
                                           std::uint64_t offset = 0);
 
+/// Like ReadAccessLog, after waiting (at most about 2 s) until the log has
+/// stopped growing for 100 ms: nginx logs a request that the client cut
+/// short only when it notices the closed connection, which may be just after
+/// the client exited.
+std::vector<AccessLogEntry> ReadSettledAccessLog(const std::filesystem::path& path,
+                                                 std::uint64_t offset = 0);
+
 /// The number of distinct $connection values among the entries whose target
 /// starts with `target_prefix` (all entries when it is empty).
 size_t DistinctConnections(const std::vector<AccessLogEntry>& entries,
