@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,9 @@ struct CountCase {
   Range range;
   int Options::*field;
 };
+
+/// Names the case by its flag in test listings (instead of a byte dump).
+void PrintTo(const CountCase& c, std::ostream* os) { *os << c.flag; }
 
 class CountRangeTest : public ::testing::TestWithParam<CountCase> {};
 
