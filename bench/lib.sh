@@ -6,7 +6,8 @@
 #   Runs COMMAND in a fresh directory ($reps times, keeping the fastest run),
 #   checks that OUTPUT there equals EXPECTED (a file, or a directory compared
 #   recursively), and appends one line to $results:
-#   scenario tool status wall cpu rss_kib connections note
+#   scenario tool status wall cpu rss_kib connections note runs
+#   where runs lists every repetition as WALL/CPU, so the spread stays visible.
 run() {
   local scenario=$1 tool=$2 expected=$3 output=$4
   shift 5
@@ -14,18 +15,19 @@ run() {
     skip "$scenario" "$tool" "not installed"
     return 0
   fi
-  local best="" rep line
+  local best="" rep line runs=""
   for ((rep = 1; rep <= reps; rep++)); do
     line=$(run_once "$scenario" "$tool" "$expected" "$output" "$@")
     echo "  $line" | tr '\t' ' ' >&2
+    runs+="${runs:+ }$(cut -f4 <<<"$line")/$(cut -f5 <<<"$line")"
     if [[ -z $best ]] || faster "$line" "$best"; then best=$line; fi
   done
-  printf '%s\n' "$best" >>"$results"
+  printf '%s\t%s\n' "$best" "$runs" >>"$results"
 }
 
 # skip SCENARIO TOOL REASON: records a tool that was not run.
 skip() {
-  printf '%s\t%s\tn/a\t-\t-\t-\t-\t%s\n' "$1" "$2" "$3" >>"$results"
+  printf '%s\t%s\tn/a\t-\t-\t-\t-\t%s\t-\n' "$1" "$2" "$3" >>"$results"
 }
 
 # faster LINE1 LINE2: true when LINE1 is an ok run with a smaller wall time
