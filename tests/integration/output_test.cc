@@ -1,15 +1,21 @@
 // What haul says and sends: quiet and non-TTY progress on stderr, the exit
-// codes and error lines of partly failed batches, --version, and the request
-// headers -H and -A put on every request.
+// codes and error lines of partly failed batches and of an interrupt,
+// --version, and the request headers -H and -A put on every request.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 #include "harness/files.h"
 #include "harness/net.h"
 #include "harness/nginx_suite.h"
+#include "harness/process.h"
 #include "harness/stats.h"
 
 namespace haul_it {
@@ -114,6 +120,31 @@ TEST_F(OutputTest, HeaderAndUserAgentReachTheServerOnEveryRequest) {
   const auto opened = StatInt(ParseStats(r.err), "connections opened");
   EXPECT_GT(opened.value_or(0), 1u) << "not split, so the range requests were not checked\n"
                                     << r.err;
+}
+
+TEST_F(OutputTest, InterruptExits130AndGivesNoFinalName) {
+  // 8 MiB over 2 connections at 1 MiB/s each: about 4 s, interrupted early.
+  WriteRandomFile(Served("slow/i.bin"), 8 * kMiB, 16);
+  TempDir logs("haul-it-logs-");
+  const fs::path log = logs.path() / "haul.log";
+  const pid_t pid =
+      SpawnBackground({HaulBinary(), "-x", "2", "-d", work_.path().string(), Url("/slow/i.bin")},
+                      log);
+  // Wait (bounded) until the download has started writing.
+  for (int i = 0; i < 100 && !fs::exists(work_ / "i.bin.part"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(fs::exists(work_ / "i.bin.part"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  if (!WaitForExitStatus(pid, std::chrono::seconds(10), &status)) {
+    StopProcess(pid, std::chrono::seconds(1));
+    FAIL() << "haul did not exit within 10 s of SIGINT";
+  }
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 130) << ReadFile(log);
+  EXPECT_FALSE(fs::exists(work_ / "i.bin")) << "an interrupted download got its final name";
 }
 
 }  // namespace
