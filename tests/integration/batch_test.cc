@@ -57,7 +57,7 @@ TEST_F(BatchTest, ThreeHundredSmallFilesReuseAtMost16Connections) {
   EXPECT_TRUE(BatchArrived(server(), work_ / "out", kFiles));
   EXPECT_EQ(ListDir(work_ / "out").size(), static_cast<size_t>(kFiles));
 
-  const auto entries = ReadAccessLog(server().access_log(), mark);
+  const auto entries = ReadSettledAccessLog(server().access_log(), mark);
   EXPECT_LE(DistinctConnections(entries, "/batch/"), 16u)
       << "connections were not reused across downloads";
   if (DistinctConnections(entries, "/batch/") > 16) ADD_FAILURE() << FormatEntries(entries);
@@ -84,7 +84,7 @@ TEST_F(HttpsBatchTest, HundredFilesOverHttp2ReuseAtMost16Connections) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_TRUE(BatchArrived(server(), work_ / "out", kFiles));
 
-  const auto entries = ReadAccessLog(server().access_log(), mark);
+  const auto entries = ReadSettledAccessLog(server().access_log(), mark);
   EXPECT_LE(DistinctConnections(entries, "/batch/"), 16u) << FormatEntries(entries);
   for (const auto& e : entries) {
     ASSERT_EQ(e.protocol, "HTTP/2.0") << e.method << " " << e.target << " was not HTTP/2";

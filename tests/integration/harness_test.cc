@@ -205,7 +205,7 @@ TEST(NginxServerTest, ServesFilesAndLogsOneConnectionPerTcpConnection) {
     RawHttpConnection c2(server.port());
     EXPECT_EQ(c2.Get("/missing").substr(0, 4), "404 ");
   }
-  const auto entries = ReadAccessLog(server.access_log(), mark);
+  const auto entries = ReadSettledAccessLog(server.access_log(), mark);
   ASSERT_EQ(entries.size(), 4u) << ReadFile(server.access_log());
   EXPECT_EQ(DistinctConnections(entries), 2u);
   EXPECT_EQ(DistinctConnections(entries, "/hello.txt"), 1u);

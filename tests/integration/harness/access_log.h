@@ -37,9 +37,10 @@ std::vector<AccessLogEntry> ReadAccessLog(const std::filesystem::path& path,
                                           std::uint64_t offset = 0);
 
 /// Like ReadAccessLog, after waiting (at most about 2 s) until the log has
-/// stopped growing for 100 ms: nginx logs a request that the client cut
-/// short only when it notices the closed connection, which may be just after
-/// the client exited.
+/// stopped growing for 100 ms. nginx writes a request's line after sending
+/// the response, so a client can have its answer (and exit) before the line
+/// is there; a request the client cut short is logged only once nginx
+/// notices the closed connection.
 std::vector<AccessLogEntry> ReadSettledAccessLog(const std::filesystem::path& path,
                                                  std::uint64_t offset = 0);
 
