@@ -228,15 +228,29 @@ bool Core::StartNext(Job& job) {
   if (job.phase != Job::Phase::kRunning || !job.plan || !job.splittable) return false;
   if (static_cast<int>(job.transfers.size()) >= options_.connections_per_download) return false;
   // A free slot takes the next unassigned piece; when none is left it takes
-  // the second half of the largest remaining range (work stealing).
+  // the second half of the largest remaining range (work stealing), if that
+  // half would take the victim long enough to be worth a new connection.
   std::optional<scheduling::PieceId> piece = job.plan->TakeUnassigned();
-  if (!piece) piece = job.plan->StealLargest();
+  if (!piece) piece = job.plan->StealLargest(MinStealFor(job));
   if (!piece) return false;
   if (!StartTransfer(job, false, piece)) {
     job.plan->Release(*piece);
     return false;
   }
   return true;
+}
+
+std::uint64_t Core::MinStealFor(const Job& job) const {
+  // A new HTTP/1.1 connection costs a TCP handshake (plus TLS), a request
+  // round trip and slow start, and the victim's connection is closed when it
+  // reaches the split. Only split a tail whose stolen half would keep a
+  // connection busy for longer than that costs on a typical WAN.
+  constexpr double kStealHorizonSeconds = 0.2;
+  const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+  if (seconds <= 0 || job.transfers.empty()) return 0;
+  const double per_connection =
+      static_cast<double>(job.received) / seconds / static_cast<double>(job.transfers.size());
+  return scheduling::MinStealRemainder(per_connection, kStealHorizonSeconds);
 }
 
 bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece) {

@@ -58,6 +58,8 @@ class Core {
   void OnOpened(JobId id, Status status);
   void FillSlots();
   bool StartNext(Job& job);
+  // The smallest remainder worth stealing, from the job's per-connection rate.
+  std::uint64_t MinStealFor(const Job& job) const;
   bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece);
   transfer::HeadVerdict AcceptFirstResponse(Job& job, PieceTransfer& t,
                                             const transfer::ResponseHead& head, Status& why);

@@ -64,7 +64,7 @@ std::optional<PieceId> ChunkPlan::TakeUnassigned() {
   return best;
 }
 
-std::optional<PieceId> ChunkPlan::StealLargest() {
+std::optional<PieceId> ChunkPlan::StealLargest(std::uint64_t min_left) {
   // Only in-flight pieces are victims: an unassigned piece should be taken
   // whole with TakeUnassigned. Ties go to the lowest id.
   std::optional<PieceId> victim;
@@ -78,7 +78,7 @@ std::optional<PieceId> ChunkPlan::StealLargest() {
   }
   // most_left / 2 >= min_piece_ is most_left >= 2 * min_piece_ without the
   // overflow for huge min_piece values. It keeps both halves >= min_piece_.
-  if (!victim || most_left / 2 < min_piece_) return std::nullopt;
+  if (!victim || most_left / 2 < min_piece_ || most_left < min_left) return std::nullopt;
   assert(pieces_.size() < std::numeric_limits<PieceId>::max());
 
   // The victim keeps the smaller half (floor), the thief gets the rest. The
@@ -135,6 +135,16 @@ bool ChunkPlan::done() const {
   return std::all_of(pieces_.begin(), pieces_.end(), [](const Piece& p) {
     return p.state == State::kComplete;
   });
+}
+
+std::uint64_t MinStealRemainder(double bytes_per_second, double horizon_seconds) {
+  // NaN fails both comparisons and lands here too.
+  if (!(bytes_per_second > 0) || !(horizon_seconds > 0)) return 0;
+  // Both halves: the remainder is twice what the thief gets.
+  const double bytes = 2 * bytes_per_second * horizon_seconds;
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+  if (bytes >= static_cast<double>(kMax)) return kMax;
+  return static_cast<std::uint64_t>(bytes);
 }
 
 }  // namespace haul::scheduling

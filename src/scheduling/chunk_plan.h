@@ -60,11 +60,12 @@ class ChunkPlan {
 
   /// Splits the in-flight piece with the most bytes left (end - pos): the
   /// victim keeps [pos, mid), a new in-flight piece [mid, end) is returned.
-  /// nullopt when no piece has at least 2 * min_piece left. Only in-flight
+  /// nullopt when no piece has at least max(2 * min_piece, min_left) left
+  /// (see MinStealRemainder for the caller's min_left). Only in-flight
   /// pieces are victims; ties go to the lowest id. mid = pos + (end - pos) / 2,
   /// so the victim keeps the smaller half when the remainder is odd. The
   /// victim's transfer must stop at its new end (the engine closes it there).
-  std::optional<PieceId> StealLargest();
+  std::optional<PieceId> StealLargest(std::uint64_t min_left = 0);
 
   /// Marks `n` more bytes of piece `id` received. Preconditions (asserted):
   /// the piece is in flight and pos + n <= end. After a steal the engine
@@ -102,5 +103,12 @@ class ChunkPlan {
   std::uint64_t received_ = 0;
   int in_flight_ = 0;
 };
+
+/// The smallest remainder worth a steal when each connection of the download
+/// moves `bytes_per_second`: the stolen half must take at least
+/// that rate (`horizon_seconds`). A steal costs a new connection (handshakes, slow start) and
+/// closes the victim's, which is pointless for a tail the victim finishes in
+/// a few milliseconds. 0 when the rate is unknown (<= 0).
+std::uint64_t MinStealRemainder(double bytes_per_second, double horizon_seconds);
 
 }  // namespace haul::scheduling

@@ -220,6 +220,40 @@ TEST(ChunkPlan, StealOfOddRemainderLeavesVictimTheSmallerHalf) {
   EXPECT_EQ(plan.piece(1).range, (ByteRange{50, 101}));
 }
 
+TEST(ChunkPlan, StealNeedsMinLeftWhenItIsLarger) {
+  ChunkPlan plan(1000, 1, 10);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  plan.Advance(0, 400);  // 600 left
+  EXPECT_EQ(plan.StealLargest(601), std::nullopt);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 1000}));  // untouched
+  EXPECT_EQ(plan.piece_count(), 1u);
+  ASSERT_EQ(plan.StealLargest(600), 1u);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 700}));
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{700, 1000}));
+  // A small min_left never lowers the 2 * min_piece floor.
+  plan.Advance(0, 281);  // 19 left in piece 0
+  plan.Advance(1, 281);  // 19 left in piece 1
+  EXPECT_EQ(plan.StealLargest(1), std::nullopt);
+}
+
+TEST(MinStealRemainder, IsTwiceWhatTheThiefWouldGetInTheHorizon) {
+  EXPECT_EQ(MinStealRemainder(100e6, 0.2), 40'000'000u);
+  EXPECT_EQ(MinStealRemainder(4.0 * (1 << 20), 0.25), 2u << 20);
+}
+
+TEST(MinStealRemainder, UnknownRateOrHorizonIsNoConstraint) {
+  EXPECT_EQ(MinStealRemainder(0, 0.2), 0u);
+  EXPECT_EQ(MinStealRemainder(-5, 0.2), 0u);
+  EXPECT_EQ(MinStealRemainder(std::numeric_limits<double>::quiet_NaN(), 0.2), 0u);
+  EXPECT_EQ(MinStealRemainder(1e6, 0), 0u);
+}
+
+TEST(MinStealRemainder, SaturatesInsteadOfOverflowing) {
+  EXPECT_EQ(MinStealRemainder(std::numeric_limits<double>::infinity(), 1),
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(MinStealRemainder(1e300, 1), std::numeric_limits<std::uint64_t>::max());
+}
+
 TEST(ChunkPlan, StealNeedsTwiceMinPieceLeft) {
   ChunkPlan exact(100, 1, 10);
   ASSERT_EQ(exact.TakeUnassigned(), 0u);
