@@ -91,6 +91,32 @@ TEST_F(HttpsBatchTest, HundredFilesOverHttp2ReuseAtMost16Connections) {
   }
 }
 
+TEST_F(HttpsBatchTest, SplitFileUsesHttp2ForTheFirstRequestAndHttp11ForSegments) {
+  // docs/architecture.md: segments go over HTTP/1.1 so that each is its own
+  // TCP connection; the first request may multiplex over HTTP/2.
+  WriteRandomFile(Served("split.bin"), 16 << 20, 17);
+  const std::uint64_t mark = server().AccessLogSize();
+  const ProcessResult r = Haul({"-x", "4", "--ca-certificate", server().cert_path().string(),
+                                Url("/split.bin")});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(FilesEqual(Served("split.bin"), work_ / "split.bin"));
+
+  const auto entries = ReadSettledAccessLog(server().access_log(), mark);
+  ASSERT_GE(entries.size(), 2u) << FormatEntries(entries);
+  EXPECT_GE(DistinctConnections(entries), 2u) << FormatEntries(entries);
+  int first_requests = 0;
+  for (const auto& e : entries) {
+    if (e.range == "bytes=0-") {
+      ++first_requests;
+      EXPECT_EQ(e.protocol, "HTTP/2.0") << FormatEntries(entries);
+    } else {
+      EXPECT_EQ(e.protocol, "HTTP/1.1") << FormatEntries(entries);
+      EXPECT_EQ(e.status, 206) << FormatEntries(entries);
+    }
+  }
+  EXPECT_EQ(first_requests, 1) << FormatEntries(entries);
+}
+
 TEST_F(HttpsBatchTest, SelfSignedCertificateFailsWithExit5WithoutCaOrInsecure) {
   WriteRandomFile(Served("tls.bin"), 20 * 1024, 9);
   const std::string url = Url("/tls.bin");
