@@ -1,16 +1,25 @@
 // What haul says and sends: quiet and non-TTY progress on stderr, the exit
 // codes and error lines of partly failed batches and of an interrupt,
-// --version, and the request headers -H and -A put on every request.
+// --version, the live display on a terminal, and the request headers -H and
+// -A put on every request.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness/files.h"
 #include "harness/net.h"
@@ -145,6 +154,95 @@ TEST_F(OutputTest, InterruptExits130AndGivesNoFinalName) {
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 130) << ReadFile(log);
   EXPECT_FALSE(fs::exists(work_ / "i.bin")) << "an interrupted download got its final name";
+}
+
+/// Runs haul with stderr on a new pseudo-terminal (stdin and stdout on
+/// /dev/null) and returns what it drew there; the exit status goes to
+/// *status. Bounded by `timeout`: at the deadline haul is killed by pid.
+std::string RunOnTerminal(const std::vector<std::string>& args, int* status,
+                          std::chrono::seconds timeout) {
+  int master = -1;
+  int slave = -1;
+  winsize size{};
+  size.ws_row = 24;
+  size.ws_col = 100;
+  if (openpty(&master, &slave, nullptr, nullptr, &size) != 0) {
+    ADD_FAILURE() << "openpty failed";
+    return {};
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, slave, 2);
+  posix_spawn_file_actions_addclose(&actions, master);
+  std::vector<std::string> argv_storage = {HaulBinary()};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(slave);
+  if (rc != 0) {
+    close(master);
+    ADD_FAILURE() << "posix_spawn failed: " << rc;
+    return {};
+  }
+  // Read until the child closes the terminal (EIO on Linux) or the deadline.
+  std::string drawn;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{master, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    char chunk[4096];
+    const ssize_t n = read(master, chunk, sizeof chunk);
+    if (n <= 0) break;
+    drawn.append(chunk, static_cast<size_t>(n));
+  }
+  close(master);
+  if (!WaitForExitStatus(pid, std::chrono::seconds(5), status)) {
+    StopProcess(pid, std::chrono::seconds(1));
+    ADD_FAILURE() << "haul did not finish on the terminal in time";
+  }
+  return drawn;
+}
+
+TEST_F(OutputTest, OnATerminalProgressIsRedrawnInPlace) {
+  // 6 MiB over 2 connections at 1 MiB/s each: about 3 s of live display.
+  WriteRandomFile(Served("slow/t.bin"), 6 * kMiB, 18);
+  int status = 0;
+  const std::string drawn = RunOnTerminal(
+      {"-x", "2", "-d", work_.path().string(), Url("/slow/t.bin")}, &status,
+      std::chrono::seconds(60));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << drawn;
+  EXPECT_TRUE(FilesEqual(Served("slow/t.bin"), work_ / "t.bin"));
+  // Several frames redrawn in place, showing bytes, speed, ETA and the
+  // active downloads; then the summary on a line of its own. (The terminal
+  // turns each "\n" into "\r\n", so '\r' alone proves nothing.)
+  size_t frames = 0;
+  for (size_t at = drawn.find("ETA"); at != std::string::npos; at = drawn.find("ETA", at + 1)) {
+    ++frames;  // bounded by the output's size
+  }
+  EXPECT_GE(frames, 5u) << drawn;
+  bool redrawn = false;  // some frame starts with '\r' then the byte count
+  for (size_t i = 0; i + 1 < drawn.size() && !redrawn; ++i) {
+    redrawn = drawn[i] == '\r' && std::isdigit(static_cast<unsigned char>(drawn[i + 1])) != 0;
+  }
+  EXPECT_TRUE(redrawn) << drawn;
+  EXPECT_NE(drawn.find("MiB/s"), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("ETA"), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("1 active"), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("haul: 1 ok, 0 failed"), std::string::npos) << drawn;
+  // No frame is wider than the terminal (100 columns), or it would wrap.
+  size_t frame_start = 0;
+  for (size_t i = 0; i <= drawn.size(); ++i) {
+    if (i == drawn.size() || drawn[i] == '\r' || drawn[i] == '\n') {
+      EXPECT_LT(i - frame_start, 100u) << drawn;
+      frame_start = i + 1;
+    }
+  }
 }
 
 }  // namespace
