@@ -1,15 +1,23 @@
 // The command line: list files (mirrors, out=/dir=, comments, garbage
-// lines, stdin), option validation and the exit codes for usage and network
-// errors.
+// lines, stdin, a list that streams in), option validation and the exit
+// codes for usage and network errors.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <chrono>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "harness/files.h"
 #include "harness/net.h"
 #include "harness/nginx_suite.h"
+#include "harness/process.h"
 
 namespace haul_it {
 namespace {
@@ -87,6 +95,53 @@ TEST_F(CliTest, ListFromStdin) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_TRUE(FilesEqual(Served("e.bin"), work_ / "e.bin"));
   EXPECT_TRUE(FilesEqual(Served("f.bin"), work_ / "f.bin"));
+}
+
+TEST_F(CliTest, ListStreamsWorkStartsBeforeTheListEnds) {
+  // The list is a FIFO that the test keeps open: the first entry must be
+  // downloaded while haul is still waiting for the rest of the list. An
+  // entry is complete once the next entry's line arrives (indented out= and
+  // dir= lines may follow it until then), so the test sends two before it
+  // waits.
+  WriteRandomFile(Served("s1.bin"), 40 * 1024, 27);
+  WriteRandomFile(Served("s2.bin"), 40 * 1024, 28);
+  WriteRandomFile(Served("s3.bin"), 40 * 1024, 29);
+  TempDir side("haul-it-fifo-");
+  const fs::path fifo = side.path() / "list";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const pid_t pid = SpawnBackground(
+      {HaulBinary(), "-i", fifo.string(), "-d", work_.path().string()}, side.path() / "log");
+  // O_NONBLOCK open fails (ENXIO) until haul has opened the reading end.
+  int fd = -1;
+  for (int i = 0; i < 200 && fd < 0; ++i) {  // bounded: 10 s
+    fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (fd < 0) {
+    StopProcess(pid, std::chrono::seconds(1));
+    FAIL() << "haul never opened the list";
+  }
+  const auto write_line = [fd](const std::string& line) {
+    const std::string text = line + "\n";
+    return write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  };
+  EXPECT_TRUE(write_line(Url("/s1.bin")));
+  EXPECT_TRUE(write_line(Url("/s2.bin")));
+  for (int i = 0; i < 200 && !fs::exists(work_ / "s1.bin"); ++i) {  // bounded: 10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(fs::exists(work_ / "s1.bin")) << "the first entry waited for the end of the list";
+  EXPECT_TRUE(write_line(Url("/s3.bin")));
+  close(fd);
+  int status = 0;
+  if (!WaitForExitStatus(pid, std::chrono::seconds(30), &status)) {
+    StopProcess(pid, std::chrono::seconds(1));
+    FAIL() << "haul did not exit after the list ended";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(side.path() / "log");
+  for (const char* name : {"s1.bin", "s2.bin", "s3.bin"}) {
+    EXPECT_TRUE(FilesEqual(Served(name), work_ / name));
+  }
 }
 
 /// One invalid command line and what its single stderr line must mention.
