@@ -144,12 +144,19 @@ bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 bool WaitForExitStatus(pid_t pid, std::chrono::milliseconds timeout, int* status) {
+  return WaitForExitUsage(pid, timeout, status, nullptr);
+}
+
+bool WaitForExitUsage(pid_t pid, std::chrono::milliseconds timeout, int* status,
+                      rusage* usage) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {  // bounded by the deadline
     int st = 0;
-    const pid_t done = waitpid(pid, &st, WNOHANG);
+    rusage ru{};
+    const pid_t done = wait4(pid, &st, WNOHANG, &ru);
     if (done == pid || (done < 0 && errno == ECHILD)) {
       if (status != nullptr) *status = st;
+      if (usage != nullptr && done == pid) *usage = ru;
       return true;
     }
     if (Clock::now() >= deadline) return false;
@@ -200,12 +207,15 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     if (fd >= 0) close(fd);
   }
   int status = 0;
-  if (!WaitForExitStatus(pid, std::chrono::milliseconds(MillisLeft(deadline)), &status)) {
+  rusage usage{};
+  if (!WaitForExitUsage(pid, std::chrono::milliseconds(MillisLeft(deadline)), &status,
+                        &usage)) {
     r.timed_out = true;
     kill(pid, SIGKILL);
-    WaitForExitStatus(pid, std::chrono::seconds(10), &status);
+    WaitForExitUsage(pid, std::chrono::seconds(10), &status, &usage);
   }
   r.exit_code = DecodeStatus(status);
+  r.max_rss_kib = usage.ru_maxrss;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return r;
 }

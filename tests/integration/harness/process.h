@@ -7,6 +7,7 @@
 // child that exits early cannot kill the test when its stdin is written.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -23,6 +24,7 @@ struct ProcessResult {
   std::string out;         ///< everything it wrote to stdout
   std::string err;         ///< everything it wrote to stderr
   double seconds = 0;      ///< wall time from spawn to reap
+  long max_rss_kib = 0;    ///< the child's peak resident set (ru_maxrss)
 };
 
 /// How to run one child.
@@ -50,6 +52,11 @@ bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
 /// Like WaitForExit, and stores the raw waitpid status in *status when it
 /// is not null.
 bool WaitForExitStatus(pid_t pid, std::chrono::milliseconds timeout, int* status);
+
+/// Like WaitForExitStatus, and stores the child's resource usage (wait4)
+/// in *usage when it is not null and the child was reaped here.
+bool WaitForExitUsage(pid_t pid, std::chrono::milliseconds timeout, int* status,
+                      rusage* usage);
 
 /// Stops a child we started: SIGTERM, a bounded wait, then SIGKILL and reap.
 void StopProcess(pid_t pid, std::chrono::milliseconds grace);
