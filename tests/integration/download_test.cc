@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t kMiB = 1 << 20;
-
 class DownloadTest : public NginxSuite<DownloadTest> {
  public:
   static NginxOptions ServerOptions() {

@@ -32,8 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t kMiB = 1 << 20;
-
 class OutputTest : public NginxSuite<OutputTest> {
  public:
   static NginxOptions ServerOptions() {

@@ -13,6 +13,9 @@
 
 namespace haul_it {
 
+/// One mebibyte, for file sizes in tests.
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+
 /// A directory made by mkdtemp under $TMPDIR (or /tmp), removed with
 /// everything in it when the object dies.
 class TempDir {
