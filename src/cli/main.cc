@@ -17,13 +17,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <mutex>
 
 #include "cli/command_line.h"
 #include "cli/list_file.h"
+#include "cli/list_source.h"
 #include "cli/signal_watcher.h"
 #include "haul/engine.h"
 #include "haul/exit_codes.h"
@@ -49,44 +48,17 @@ void PrintError(std::string_view message) {
   std::fputs(reporting::ErrorLine(message).c_str(), stderr);
 }
 
-/// The -i input: a file, or stdin for "-".
-class ListInput {
- public:
-  /// Opens `path`; a missing or unreadable file is a kUsage error.
-  Status Open(const std::string& path) {
-    if (path == "-") {
-      name_ = "stdin";
-      stream_ = &std::cin;
-      return Status::Ok();
-    }
-    name_ = path;
-    std::error_code ec;
-    // An ifstream opens a directory happily and then reads nothing.
-    const int error = std::filesystem::is_directory(path, ec) ? EISDIR : 0;
-    if (error == 0) file_.open(path);
-    if (error != 0 || !file_.is_open()) {
-      return Status::Error(ErrorClass::kUsage, "cannot read list file " + path + ": " +
-                                                   std::strerror(error != 0 ? error : errno));
-    }
-    stream_ = &file_;
-    return Status::Ok();
-  }
-  std::istream& stream() { return *stream_; }
-  const std::string& name() const { return name_; }
-
- private:
-  std::ifstream file_;
-  std::istream* stream_ = nullptr;
-  std::string name_;
-};
-
-/// What a signal cancels: the engine once it runs. Remembers a signal that
-/// came earlier, so the engine is cancelled as soon as it is attached.
+/// What a signal cancels: the engine once it runs, and the list being read
+/// (a read waiting on a terminal or pipe ends). Remembers a signal that came
+/// earlier, so the engine is cancelled as soon as it is attached.
 class CancelTarget {
  public:
+  explicit CancelTarget(ListSource& list) : list_(list) {}
+
   void Trigger() {
     std::lock_guard lock(mu_);
     triggered_ = true;
+    list_.Interrupt();
     if (engine_ != nullptr) engine_->Cancel();
   }
   /// Attach after Engine::Start; detach (nullptr) before the engine goes away.
@@ -101,6 +73,7 @@ class CancelTarget {
   }
 
  private:
+  ListSource& list_;
   mutable std::mutex mu_;
   Engine* engine_ = nullptr;  // guarded by mu_
   bool triggered_ = false;    // guarded by mu_
@@ -161,10 +134,19 @@ class Feeder {
     }
   }
 
-  /// The engine's failures plus one kUsage per input error.
+  /// Reports a list that could not be read to its end.
+  void CheckRead(const Status& read) {
+    if (read.ok()) return;
+    reporter_.ReportInputError(read);
+    read_failed_ = true;
+  }
+
+  /// The engine's failures, plus one kUsage per input error and a kIo when
+  /// the list could not be read to its end.
   std::vector<ErrorClass> Failures(const RunStats& stats) const {
     std::vector<ErrorClass> failures = stats.failures;
     failures.insert(failures.end(), input_errors_, ErrorClass::kUsage);
+    if (read_failed_) failures.push_back(ErrorClass::kIo);
     return failures;
   }
 
@@ -186,6 +168,7 @@ class Feeder {
   const CommandLine& cl_;
   const CancelTarget& cancel_;
   std::uint64_t input_errors_ = 0;
+  bool read_failed_ = false;
 };
 
 /// The run's exit code; an interruption wins even if nothing was running.
@@ -196,7 +179,7 @@ ExitCode ExitCodeOf(const std::vector<ErrorClass>& failures, bool interrupted) {
 
 int Run(const CommandLine& cl) {
   SetUpLogging(cl);
-  ListInput list;
+  ListSource list;
   if (!cl.input_file.empty()) {
     if (Status s = list.Open(cl.input_file); !s.ok()) {
       PrintError(s.message());
@@ -204,7 +187,7 @@ int Run(const CommandLine& cl) {
     }
   }
   std::unique_ptr<reporting::Reporter> reporter = MakeReporterFor(cl);
-  CancelTarget cancel;
+  CancelTarget cancel(list);
   // Before the engine exists, so that every engine thread inherits the
   // blocked signal mask. A second signal means "stop now".
   SignalWatcher watcher([&cancel](int, int count) {
@@ -222,6 +205,7 @@ int Run(const CommandLine& cl) {
   if (!cl.input_file.empty()) {
     ListReader reader(list.stream(), list.name());
     feeder.SubmitList(reader);
+    feeder.CheckRead(list.ReadStatus());
   }
   RunStats stats = engine.Finish();
   cancel.Attach(nullptr);
@@ -249,8 +233,6 @@ int Exit(const ExitRequest& request) {
 int main(int argc, char** argv) {
   // A closed stderr or stdout pipe must not kill us mid-run; writes just fail.
   std::signal(SIGPIPE, SIG_IGN);
-  // The list file may come from stdin; let std::cin buffer for itself.
-  std::ios::sync_with_stdio(false);
   haul::cli::ParseResult parsed = haul::cli::ParseCommandLine(argc, argv);
   if (const auto* request = std::get_if<haul::cli::ExitRequest>(&parsed)) {
     return haul::cli::Exit(*request);

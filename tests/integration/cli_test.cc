@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,6 +143,35 @@ TEST_F(CliTest, ListStreamsWorkStartsBeforeTheListEnds) {
   for (const char* name : {"s1.bin", "s2.bin", "s3.bin"}) {
     EXPECT_TRUE(FilesEqual(Served(name), work_ / name));
   }
+}
+
+TEST_F(CliTest, OneSigintEndsAListThatIsWaitingForInput) {
+  // Like `haul -i -` on a terminal: the list's writer stays silent. A single
+  // Ctrl-C must end the wait, not only a second one.
+  TempDir side("haul-it-fifo-");
+  const fs::path fifo = side.path() / "list";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const pid_t pid = SpawnBackground(
+      {HaulBinary(), "-i", fifo.string(), "-d", work_.path().string()}, side.path() / "log");
+  int fd = -1;
+  for (int i = 0; i < 200 && fd < 0; ++i) {  // bounded: 10 s
+    fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (fd < 0) {
+    StopProcess(pid, std::chrono::seconds(1));
+    FAIL() << "haul never opened the list";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // haul waits in read
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  const bool exited = WaitForExitStatus(pid, std::chrono::seconds(10), &status);
+  close(fd);
+  if (!exited) {
+    StopProcess(pid, std::chrono::seconds(1));
+    FAIL() << "one SIGINT did not end haul while its list waited for input";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << ReadFile(side.path() / "log");
 }
 
 /// One invalid command line and what its single stderr line must mention.
