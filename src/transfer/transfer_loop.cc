@@ -14,7 +14,7 @@ namespace {
 
 // libcurl's own receive buffer per transfer; bigger blocks mean fewer write
 // callbacks per byte. Must stay below Options::buffer_unit.
-constexpr long kReceiveBufferBytes = 64 * 1024;
+constexpr long kReceiveBufferBytes = 64L * 1024;
 
 struct EasyDeleter {
   void operator()(CURL* e) const { curl_easy_cleanup(e); }
@@ -350,11 +350,11 @@ void TransferLoop::DrainCompletions() {
       const std::string text = slot->error[0] ? slot->error : curl_easy_strerror(code);
       result.status = Status::Error(Classify(code), text);
     }
-    Finish(*slot, std::move(result));
+    Finish(*slot, result);
   }
 }
 
-void TransferLoop::Finish(Slot& slot, TransferResult result) {
+void TransferLoop::Finish(Slot& slot, const TransferResult& result) {
   curl_multi_remove_handle(handles_->multi.get(), slot.easy.get());
   --active_;
   --per_host_[slot.host_key];
@@ -389,7 +389,7 @@ void TransferLoop::DeliverAborted() {
     TransferResult result;
     curl_easy_getinfo(slot->easy.get(), CURLINFO_NUM_CONNECTS, &result.connects);
     result.status = std::move(why);
-    Finish(*slot, std::move(result));
+    Finish(*slot, result);
   }
 }
 

@@ -90,7 +90,7 @@ class TransferLoop {
   void RunPosted();
   void DrainCompletions();
   void DeliverAborted();
-  void Finish(Slot& slot, TransferResult result);
+  void Finish(Slot& slot, const TransferResult& result);
   void Configure(Slot& slot, const Request& request);
   Slot* IdleSlot();
 

@@ -177,6 +177,7 @@ std::string RunOnTerminal(const std::vector<std::string>& args, int* status,
   std::vector<std::string> argv_storage = {HaulBinary()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (std::string& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;

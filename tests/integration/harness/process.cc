@@ -77,6 +77,7 @@ struct SpawnSetup {
 pid_t Spawn(const std::vector<std::string>& argv, SpawnSetup& setup) {
   if (argv.empty()) throw std::invalid_argument("empty argv");
   std::vector<char*> cargv;
+  cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   pid_t pid = -1;
