@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -98,48 +99,78 @@ TEST_F(CliTest, ListFromStdin) {
   EXPECT_TRUE(FilesEqual(Served("f.bin"), work_ / "f.bin"));
 }
 
+/// haul running with `-i FIFO -d out_dir`, and the FIFO's writing end held
+/// by the test, so the test decides when list lines arrive and when the list
+/// ends. Kills haul by pid if the test leaves it running.
+class ListFifo {
+ public:
+  explicit ListFifo(const fs::path& out_dir) {
+    const fs::path fifo = side_.path() / "list";
+    if (mkfifo(fifo.c_str(), 0600) != 0) return;
+    pid_ = SpawnBackground({HaulBinary(), "-i", fifo.string(), "-d", out_dir.string()},
+                           side_.path() / "log");
+    // O_NONBLOCK open fails (ENXIO) until haul has opened the reading end.
+    for (int i = 0; i < 200 && fd_ < 0; ++i) {  // bounded: 10 s
+      fd_ = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd_ < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~ListFifo() {
+    CloseList();
+    if (pid_ > 0 && !reaped_) StopProcess(pid_, std::chrono::seconds(1));
+  }
+  ListFifo(const ListFifo&) = delete;
+  ListFifo& operator=(const ListFifo&) = delete;
+
+  /// True when haul runs and has opened the list.
+  bool ready() const { return fd_ >= 0; }
+  pid_t pid() const { return pid_; }
+  bool WriteLine(const std::string& line) const {
+    const std::string text = line + "\n";
+    return write(fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  /// Ends the list (EOF for haul).
+  void CloseList() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  /// Waits up to `timeout` for haul to exit; its wait status, or nullopt.
+  std::optional<int> Wait(std::chrono::seconds timeout) {
+    int status = 0;
+    if (!WaitForExitStatus(pid_, timeout, &status)) return std::nullopt;
+    reaped_ = true;
+    return status;
+  }
+  std::string Log() const { return ReadFile(side_.path() / "log"); }
+
+ private:
+  TempDir side_{"haul-it-fifo-"};
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool reaped_ = false;
+};
+
 TEST_F(CliTest, ListStreamsWorkStartsBeforeTheListEnds) {
-  // The list is a FIFO that the test keeps open: the first entry must be
-  // downloaded while haul is still waiting for the rest of the list. An
-  // entry is complete once the next entry's line arrives (indented out= and
-  // dir= lines may follow it until then), so the test sends two before it
-  // waits.
+  // The first entry must be downloaded while haul is still waiting for the
+  // rest of the list. An entry is complete once the next entry's line
+  // arrives (indented out= and dir= lines may follow it until then), so the
+  // test sends two before it waits.
   WriteRandomFile(Served("s1.bin"), 40 * 1024, 27);
   WriteRandomFile(Served("s2.bin"), 40 * 1024, 28);
   WriteRandomFile(Served("s3.bin"), 40 * 1024, 29);
-  TempDir side("haul-it-fifo-");
-  const fs::path fifo = side.path() / "list";
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  const pid_t pid = SpawnBackground(
-      {HaulBinary(), "-i", fifo.string(), "-d", work_.path().string()}, side.path() / "log");
-  // O_NONBLOCK open fails (ENXIO) until haul has opened the reading end.
-  int fd = -1;
-  for (int i = 0; i < 200 && fd < 0; ++i) {  // bounded: 10 s
-    fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (fd < 0) {
-    StopProcess(pid, std::chrono::seconds(1));
-    FAIL() << "haul never opened the list";
-  }
-  const auto write_line = [fd](const std::string& line) {
-    const std::string text = line + "\n";
-    return write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  };
-  EXPECT_TRUE(write_line(Url("/s1.bin")));
-  EXPECT_TRUE(write_line(Url("/s2.bin")));
+  ListFifo list(work_.path());
+  ASSERT_TRUE(list.ready()) << "haul never opened the list";
+  EXPECT_TRUE(list.WriteLine(Url("/s1.bin")));
+  EXPECT_TRUE(list.WriteLine(Url("/s2.bin")));
   for (int i = 0; i < 200 && !fs::exists(work_ / "s1.bin"); ++i) {  // bounded: 10 s
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(fs::exists(work_ / "s1.bin")) << "the first entry waited for the end of the list";
-  EXPECT_TRUE(write_line(Url("/s3.bin")));
-  close(fd);
-  int status = 0;
-  if (!WaitForExitStatus(pid, std::chrono::seconds(30), &status)) {
-    StopProcess(pid, std::chrono::seconds(1));
-    FAIL() << "haul did not exit after the list ended";
-  }
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(side.path() / "log");
+  EXPECT_TRUE(list.WriteLine(Url("/s3.bin")));
+  list.CloseList();
+  const std::optional<int> status = list.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value()) << "haul did not exit after the list ended";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << list.Log();
   for (const char* name : {"s1.bin", "s2.bin", "s3.bin"}) {
     EXPECT_TRUE(FilesEqual(Served(name), work_ / name));
   }
@@ -148,30 +179,13 @@ TEST_F(CliTest, ListStreamsWorkStartsBeforeTheListEnds) {
 TEST_F(CliTest, OneSigintEndsAListThatIsWaitingForInput) {
   // Like `haul -i -` on a terminal: the list's writer stays silent. A single
   // Ctrl-C must end the wait, not only a second one.
-  TempDir side("haul-it-fifo-");
-  const fs::path fifo = side.path() / "list";
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  const pid_t pid = SpawnBackground(
-      {HaulBinary(), "-i", fifo.string(), "-d", work_.path().string()}, side.path() / "log");
-  int fd = -1;
-  for (int i = 0; i < 200 && fd < 0; ++i) {  // bounded: 10 s
-    fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (fd < 0) {
-    StopProcess(pid, std::chrono::seconds(1));
-    FAIL() << "haul never opened the list";
-  }
+  ListFifo list(work_.path());
+  ASSERT_TRUE(list.ready()) << "haul never opened the list";
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // haul waits in read
-  ASSERT_EQ(kill(pid, SIGINT), 0);
-  int status = 0;
-  const bool exited = WaitForExitStatus(pid, std::chrono::seconds(10), &status);
-  close(fd);
-  if (!exited) {
-    StopProcess(pid, std::chrono::seconds(1));
-    FAIL() << "one SIGINT did not end haul while its list waited for input";
-  }
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << ReadFile(side.path() / "log");
+  ASSERT_EQ(kill(list.pid(), SIGINT), 0);
+  const std::optional<int> status = list.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value()) << "one SIGINT did not end haul while its list waited";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 130) << list.Log();
 }
 
 /// One invalid command line and what its single stderr line must mention.
