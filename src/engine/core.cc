@@ -246,10 +246,13 @@ std::uint64_t Core::MinStealFor(const Job& job) const {
   // reaches the split. Only split a tail whose stolen half would keep a
   // connection busy for longer than that costs on a typical WAN.
   constexpr double kStealHorizonSeconds = 0.2;
+  // The rate per connection is the job's average over its peak connection
+  // count: dividing by the transfers still running would make the last
+  // straggler look as fast as all of them together, and never split.
   const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
-  if (seconds <= 0 || job.transfers.empty()) return 0;
+  if (seconds <= 0 || job.peak_transfers <= 0) return 0;
   const double per_connection =
-      static_cast<double>(job.received) / seconds / static_cast<double>(job.transfers.size());
+      static_cast<double>(job.received) / seconds / static_cast<double>(job.peak_transfers);
   return scheduling::MinStealRemainder(per_connection, kStealHorizonSeconds);
 }
 

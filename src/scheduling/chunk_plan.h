@@ -106,9 +106,10 @@ class ChunkPlan {
 
 /// The smallest remainder worth a steal when each connection of the download
 /// moves `bytes_per_second`: the stolen half must take at least
-/// that rate (`horizon_seconds`). A steal costs a new connection (handshakes, slow start) and
-/// closes the victim's, which is pointless for a tail the victim finishes in
-/// a few milliseconds. 0 when the rate is unknown (<= 0).
+/// `horizon_seconds` at that rate. A steal costs a new connection
+/// (handshakes, slow start) and closes the victim's, which is pointless for a
+/// tail the victim finishes in a few milliseconds. 0 when the rate or the
+/// horizon is not positive.
 std::uint64_t MinStealRemainder(double bytes_per_second, double horizon_seconds);
 
 }  // namespace haul::scheduling
