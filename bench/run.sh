@@ -66,26 +66,23 @@ echo "bench: generating files in $work"
 head -c "$size_a" /dev/urandom >"$www/capped/a.bin"
 head -c "$size_b" /dev/urandom >"$www/b.bin"
 
-url=$NGINX_URL/capped/a.bin
-chunk=$((size_a / 16))
-run a haul "$www/capped/a.bin" a.bin -- "$haul" -q -x 16 -o a.bin "$url"
-run a aria2c "$www/capped/a.bin" a.bin -- aria2c -q -x16 -s16 -k1M \
-  --allow-overwrite=true --auto-file-renaming=false -o a.bin "$url"
-run a axel "$www/capped/a.bin" a.bin -- axel -q -n 16 -o a.bin "$url"
-run a wget2 "$www/capped/a.bin" a.bin -- wget2 -q --no-config --no-hsts --no-ocsp \
-  --max-threads=16 --chunk-size="$chunk" -O a.bin "$url"
-run a curl "$www/capped/a.bin" a.bin -- curl -sS -o a.bin "$url"
+# one_file SCENARIO SOURCE URL SIZE CONNECTIONS: every tool fetches URL
+# (whose served copy is SOURCE) into out.bin, the splitting ones with
+# CONNECTIONS connections, curl with one.
+one_file() {
+  local scenario=$1 source=$2 url=$3 size=$4 n=$5
+  run "$scenario" haul "$source" out.bin -- "$haul" -q -x "$n" -o out.bin "$url"
+  run "$scenario" aria2c "$source" out.bin -- aria2c -q -x"$n" -s"$n" -k1M \
+    --allow-overwrite=true --auto-file-renaming=false -o out.bin "$url"
+  run "$scenario" axel "$source" out.bin -- axel -q -n "$n" -o out.bin "$url"
+  run "$scenario" wget2 "$source" out.bin -- wget2 -q --no-config --no-hsts --no-ocsp \
+    --max-threads="$n" --chunk-size="$((size / n))" -O out.bin "$url"
+  run "$scenario" curl "$source" out.bin -- curl -sS -o out.bin "$url"
+}
 
-url=$NGINX_URL/b.bin
-chunk=$((size_b / 8))
-run b haul "$www/b.bin" b.bin -- "$haul" -q -o b.bin "$url"
-run b aria2c "$www/b.bin" b.bin -- aria2c -q -x8 -s8 -k1M \
-  --allow-overwrite=true --auto-file-renaming=false -o b.bin "$url"
-run b axel "$www/b.bin" b.bin -- axel -q -n 8 -o b.bin "$url"
-run b wget2 "$www/b.bin" b.bin -- wget2 -q --no-config --no-hsts --no-ocsp \
-  --max-threads=8 --chunk-size="$chunk" -O b.bin "$url"
-run b curl "$www/b.bin" b.bin -- curl -sS -o b.bin "$url"
-run b cp "$www/b.bin" b.bin -- cp "$www/b.bin" b.bin
+one_file a "$www/capped/a.bin" "$NGINX_URL/capped/a.bin" "$size_a" 16
+one_file b "$www/b.bin" "$NGINX_URL/b.bin" "$size_b" 8
+run b cp "$www/b.bin" out.bin -- cp "$www/b.bin" out.bin
 local_nginx_stop
 rm -rf "$work/http"
 
