@@ -19,7 +19,9 @@ enum class ExitCode : int {
   kProtocol = 7,     ///< the server broke HTTP (e.g. a wrong Content-Range)
   kIo = 8,           ///< a local file could not be written, renamed or created
   kExists = 9,       ///< the output file exists and --overwrite was not given
-  kInterrupted = 130,  ///< SIGINT/SIGTERM
+  kIntegrity = 10,   ///< a checksum did not match; the file was not given its name
+  kInterrupted = 130,  ///< SIGINT
+  kTerminated = 143,   ///< SIGTERM
 };
 
 /// The exit code for one error class.

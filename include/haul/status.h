@@ -19,6 +19,7 @@ enum class ErrorClass {
   kProtocol,     ///< the server broke HTTP (bad Content-Range, redirect loop, ...)
   kIo,           ///< disk full, permission denied, ...: local storage failed
   kExists,       ///< the output exists and --overwrite was not given
+  kIntegrity,    ///< the file's checksum does not match the expected one
   kInterrupted,  ///< the user stopped haul
   kInternal,     ///< a bug in haul
 };

@@ -14,6 +14,7 @@ std::string_view ErrorClassName(ErrorClass c) {
     case ErrorClass::kProtocol: return "protocol";
     case ErrorClass::kIo: return "io";
     case ErrorClass::kExists: return "exists";
+    case ErrorClass::kIntegrity: return "integrity";
     case ErrorClass::kInterrupted: return "interrupted";
     case ErrorClass::kInternal: return "internal";
   }
@@ -30,6 +31,7 @@ ExitCode ExitCodeFor(ErrorClass c) {
     case ErrorClass::kProtocol: return ExitCode::kProtocol;
     case ErrorClass::kIo: return ExitCode::kIo;
     case ErrorClass::kExists: return ExitCode::kExists;
+    case ErrorClass::kIntegrity: return ExitCode::kIntegrity;
     case ErrorClass::kInterrupted: return ExitCode::kInterrupted;
     case ErrorClass::kInternal: return ExitCode::kInternal;
   }
