@@ -6,6 +6,8 @@
 #include <cassert>
 #include <limits>
 
+#include "scheduling/range_set.h"
+
 namespace haul::scheduling {
 namespace {
 
@@ -14,6 +16,30 @@ namespace {
 std::uint64_t EffectiveMinPiece(std::uint64_t min_piece) {
   return std::max<std::uint64_t>(min_piece, 1);
 }
+
+/// How many pieces each gap of a resumed download is cut into: one each,
+/// then one more at a time to the gap whose pieces are largest, while the
+/// total is below `connections` and that gap's pieces keep min_piece bytes.
+/// For a single gap this is PlanInitialSplit's count.
+std::vector<std::uint64_t> PiecesPerGap(const std::vector<ByteRange>& gaps,
+                                        int connections, std::uint64_t min_piece) {
+  std::vector<std::uint64_t> counts(gaps.size(), 1);
+  const auto wanted = static_cast<std::uint64_t>(std::max(connections, 1));
+  for (std::uint64_t total = gaps.size(); total < wanted; ++total) {
+    std::optional<std::size_t> best;  // ties go to the lowest offset
+    for (std::size_t i = 0; i < gaps.size(); ++i) {
+      const std::uint64_t size = gaps[i].size();
+      // PlanInitialSplit's rule: count <= size / min_piece.
+      if (size / min_piece <= counts[i]) continue;
+      if (!best || size / counts[i] > gaps[*best].size() / counts[*best]) best = i;
+    }
+    if (!best) break;
+    ++counts[*best];
+  }
+  return counts;
+}
+
+bool BeginsEarlier(const ByteRange& a, const ByteRange& b) { return a.begin < b.begin; }
 
 }  // namespace
 
@@ -45,6 +71,34 @@ ChunkPlan::ChunkPlan(std::uint64_t size, int connections,
   for (const ByteRange& r : PlanInitialSplit(size, connections, min_piece)) {
     pieces_.push_back({r, r.begin, State::kUnassigned});
   }
+}
+
+ChunkPlan::ChunkPlan(std::uint64_t size, int connections, std::uint64_t min_piece,
+                     const std::vector<ByteRange>& completed)
+    : size_(size), min_piece_(EffectiveMinPiece(min_piece)) {
+  // RangeSet sorts and merges whatever the caller passes; clip it to the file.
+  RangeSet done;
+  for (const ByteRange& r : completed) done.Add({r.begin, std::min(r.end, size)});
+  for (const ByteRange& r : done.ranges()) {
+    pieces_.push_back({r, r.end, State::kComplete});
+    received_ += r.size();
+  }
+  const std::vector<ByteRange> gaps = done.Missing(size);
+  const std::vector<std::uint64_t> counts = PiecesPerGap(gaps, connections, min_piece_);
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    const std::uint64_t base = gaps[i].begin;
+    // counts[i] <= connections, so the cast cannot narrow.
+    const int count = static_cast<int>(counts[i]);
+    for (const ByteRange& r : PlanInitialSplit(gaps[i].size(), count, min_piece_)) {
+      pieces_.push_back({{base + r.begin, base + r.end}, base + r.begin, State::kUnassigned});
+    }
+  }
+  // Nothing at all only for size 0: keep the promise of at least one piece.
+  if (pieces_.empty()) pieces_.push_back({{0, 0}, 0, State::kComplete});
+  // Non-empty disjoint ranges have distinct begins: ids follow offsets.
+  std::sort(pieces_.begin(), pieces_.end(),
+            [](const Piece& a, const Piece& b) { return BeginsEarlier(a.range, b.range); });
+  assert(pieces_.size() < std::numeric_limits<PieceId>::max());
 }
 
 std::optional<PieceId> ChunkPlan::TakeUnassigned() {
@@ -125,6 +179,29 @@ void ChunkPlan::Reassign(PieceId id) {
   ++in_flight_;
 }
 
+void ChunkPlan::MergeFollowing(PieceId id) {
+  assert(id < pieces_.size());
+  assert(pieces_[id].state == State::kInFlight);
+  // A piece starting exactly at id's end has no received bytes before it:
+  // Release moves a piece's begin past its received bytes, which then belong
+  // to no piece, so the search finds nothing there and the merge stops.
+  while (const std::optional<PieceId> next = PieceStartingAt(pieces_[id].range.end)) {
+    Piece& q = pieces_[*next];
+    if (q.state != State::kUnassigned) break;
+    assert(q.pos == q.range.begin);  // an unassigned piece has nothing received
+    pieces_[id].range.end = q.range.end;
+    q = {{q.range.begin, q.range.begin}, q.range.begin, State::kComplete};
+  }
+}
+
+std::optional<PieceId> ChunkPlan::PieceStartingAt(std::uint64_t offset) const {
+  for (PieceId id = 0; id < pieces_.size(); ++id) {
+    const ByteRange& r = pieces_[id].range;
+    if (!r.empty() && r.begin == offset) return id;
+  }
+  return std::nullopt;
+}
+
 bool ChunkPlan::has_unassigned() const {
   return std::any_of(pieces_.begin(), pieces_.end(), [](const Piece& p) {
     return p.state == State::kUnassigned;
@@ -135,6 +212,16 @@ bool ChunkPlan::done() const {
   return std::all_of(pieces_.begin(), pieces_.end(), [](const Piece& p) {
     return p.state == State::kComplete;
   });
+}
+
+std::vector<ByteRange> ChunkPlan::Unfinished() const {
+  std::vector<ByteRange> left;
+  for (const Piece& p : pieces_) {
+    if (p.state != State::kComplete && p.pos < p.range.end) left.push_back({p.pos, p.range.end});
+  }
+  // Steals append and retries move begins: id order is not offset order.
+  std::sort(left.begin(), left.end(), BeginsEarlier);
+  return left;
 }
 
 std::uint64_t MinStealRemainder(double bytes_per_second, double horizon_seconds) {

@@ -11,6 +11,20 @@
 //   piece with the most bytes left keeps [pos, mid) and a new piece [mid, end)
 //   goes to the thief. The victim's transfer stops when it reaches mid.
 //
+// Resume planning starts from the byte ranges a previous run completed (the
+// resume state file). Each completed range becomes a complete piece, each gap
+// an unassigned piece, and the largest gaps are split further into equal
+// pieces, never below min piece, until there is one unassigned piece per
+// connection. With nothing completed the pieces are those of the fresh plan
+// (except that an empty file is done at once).
+//
+//   size 10 MiB, 4 connections, min piece 1 MiB, completed [2M,8M):
+//   [0,1M) [1M,2M) [2M,8M) done [8M,9M) [9M,10M)
+//
+// MergeFollowing covers the case where only the first request of a download
+// works and its open-ended response carries the rest of the file: that piece
+// swallows the unassigned pieces after it instead of closing at its end.
+//
 // Thread safety: not thread-safe; the engine uses it on the loop thread only.
 #pragma once
 
@@ -45,11 +59,26 @@ class ChunkPlan {
   /// taken and released like any other before done() becomes true.
   ChunkPlan(std::uint64_t size, int connections, std::uint64_t min_piece);
 
+  /// Plans the resume of a download of which `completed` is already written.
+  /// `completed` is clipped to [0, size), sorted and merged first, so any
+  /// list of ranges is accepted. Each merged range becomes a complete piece,
+  /// each gap between them an unassigned one. Then, while there are fewer
+  /// unassigned pieces than `connections`, the gap whose pieces are largest
+  /// gets one piece more, as long as every piece of it still holds min_piece
+  /// bytes; each gap is then cut by PlanInitialSplit. So a gap smaller than
+  /// 2 * min_piece is never split, and with nothing completed the pieces are
+  /// exactly those of the fresh plan. Pieces get ids in offset order.
+  /// received() starts at the completed byte count. When nothing is missing
+  /// (size 0 included) done() is true at once; a plan always has at least one
+  /// piece (a complete empty [0, 0) when there is nothing else).
+  ChunkPlan(std::uint64_t size, int connections, std::uint64_t min_piece,
+            const std::vector<ByteRange>& completed);
+
   /// Where a piece is in its life: unassigned <-> in flight -> complete.
   enum class State { kUnassigned, kInFlight, kComplete };
   /// One piece. After Release of a partial piece, range.begin moves up to pos.
   struct Piece {
-    ByteRange range;          ///< [begin, end); end only ever shrinks (steals)
+    ByteRange range;          ///< [begin, end); end shrinks (steals), grows (MergeFollowing)
     std::uint64_t pos;        ///< next byte to receive, begin <= pos <= end
     State state;
   };
@@ -81,6 +110,20 @@ class ChunkPlan {
   /// the caller that wants to retry a specific piece. Precondition: unassigned.
   void Reassign(PieceId id);
 
+  /// Extends the in-flight piece `id` over the unassigned pieces that follow
+  /// it without a gap: while a non-empty piece starts exactly at id's end and
+  /// is unassigned, id's end moves to that piece's end and the absorbed piece
+  /// becomes complete and empty (range and pos all at its old begin), so it
+  /// owns no bytes, is never returned by TakeUnassigned or StealLargest, and
+  /// leaves received() and done() as they were. Stops at the end of the file,
+  /// at a piece in flight or complete, and where received bytes lie between
+  /// (a released piece's begin moved past them): those bytes must not be
+  /// received twice. The caller keeps receiving id up to its new end, which
+  /// it may still lose to a steal. For the engine, whose first request was
+  /// open-ended and streams on past its piece while the requests for the
+  /// pieces after it failed. Precondition (asserted): id is in flight.
+  void MergeFollowing(PieceId id);
+
   /// The piece with id `id`; id < piece_count().
   const Piece& piece(PieceId id) const { return pieces_[id]; }
   /// Pieces planned so far; steals append, nothing is ever removed.
@@ -95,8 +138,17 @@ class ChunkPlan {
   bool has_unassigned() const;
   /// True when every piece is complete.
   bool done() const;
+  /// The bytes not yet received: [pos, end) of every piece that is not
+  /// complete and has bytes left, sorted by offset (not merged). received()
+  /// plus their total is size(); the complement is what a resume state may
+  /// record as completed once those bytes are on disk.
+  std::vector<ByteRange> Unfinished() const;
 
  private:
+  /// The non-empty piece whose range begins at `offset`, if any. Piece
+  /// ranges are disjoint, so there is at most one.
+  std::optional<PieceId> PieceStartingAt(std::uint64_t offset) const;
+
   std::uint64_t size_;
   std::uint64_t min_piece_;  // at least 1
   std::vector<Piece> pieces_;

@@ -392,6 +392,380 @@ TEST(ChunkPlan, EmptyFileIsOnePieceThatMustBeTakenAndReleased) {
   EXPECT_EQ(plan.in_flight(), 0);
 }
 
+// ---------------------------------------------------------------------------
+// ChunkPlan: resume planning.
+
+// The pieces' ranges, in id order.
+Ranges RangesOf(const ChunkPlan& plan) {
+  Ranges out;
+  for (PieceId id = 0; id < plan.piece_count(); ++id) out.push_back(plan.piece(id).range);
+  return out;
+}
+
+// The ids of the pieces in `state`, in id order.
+std::vector<PieceId> IdsIn(const ChunkPlan& plan, State state) {
+  std::vector<PieceId> out;
+  for (PieceId id = 0; id < plan.piece_count(); ++id) {
+    if (plan.piece(id).state == state) out.push_back(id);
+  }
+  return out;
+}
+
+// Complete pieces have pos == end, the others pos == begin (nothing received).
+void ExpectFreshlyResumed(const ChunkPlan& plan) {
+  for (PieceId id = 0; id < plan.piece_count(); ++id) {
+    const ChunkPlan::Piece& p = plan.piece(id);
+    EXPECT_EQ(p.pos, p.state == State::kComplete ? p.range.end : p.range.begin) << id;
+  }
+  EXPECT_EQ(plan.in_flight(), 0);
+}
+
+TEST(ChunkPlanResume, HoleAtTheStartIsSplitPerConnection) {
+  const ChunkPlan plan(1000, 4, 100, {{400, 1000}});
+  EXPECT_EQ(RangesOf(plan),
+            (Ranges{{0, 100}, {100, 200}, {200, 300}, {300, 400}, {400, 1000}}));
+  EXPECT_EQ(IdsIn(plan, State::kComplete), (std::vector<PieceId>{4}));
+  EXPECT_EQ(plan.received(), 600u);
+  EXPECT_EQ(plan.size(), 1000u);
+  EXPECT_FALSE(plan.done());
+  ExpectFreshlyResumed(plan);
+}
+
+TEST(ChunkPlanResume, HoleInTheMiddle) {
+  const ChunkPlan plan(1000, 4, 100, {{0, 300}, {700, 1000}});
+  EXPECT_EQ(RangesOf(plan), (Ranges{{0, 300}, {300, 400}, {400, 500}, {500, 600},
+                                    {600, 700}, {700, 1000}}));
+  EXPECT_EQ(IdsIn(plan, State::kComplete), (std::vector<PieceId>{0, 5}));
+  EXPECT_EQ(plan.received(), 600u);
+  ExpectFreshlyResumed(plan);
+}
+
+TEST(ChunkPlanResume, HoleAtTheEndSplitsLikeAFreshPlanOfTheHole) {
+  const ChunkPlan plan(1000, 3, 10, {{0, 600}});
+  // PlanInitialSplit(400, 3, 10): the first 400 % 3 pieces get a byte more.
+  EXPECT_EQ(RangesOf(plan), (Ranges{{0, 600}, {600, 734}, {734, 867}, {867, 1000}}));
+  EXPECT_EQ(plan.received(), 600u);
+}
+
+TEST(ChunkPlanResume, TakeUnassignedStillGoesFrontToBack) {
+  ChunkPlan plan(1000, 2, 10, {{100, 200}, {600, 700}});
+  // Gaps [0,100) [200,600) [700,1000): three pieces already, none split.
+  ASSERT_EQ(RangesOf(plan),
+            (Ranges{{0, 100}, {100, 200}, {200, 600}, {600, 700}, {700, 1000}}));
+  EXPECT_EQ(plan.TakeUnassigned(), 0u);
+  EXPECT_EQ(plan.TakeUnassigned(), 2u);
+  EXPECT_EQ(plan.TakeUnassigned(), 4u);
+  EXPECT_EQ(plan.TakeUnassigned(), std::nullopt);
+}
+
+TEST(ChunkPlanResume, ExtraPiecesGoToTheGapWithTheLargestPieces) {
+  // Gaps of 600 and 300. Three connections: the 600 splits into 300 + 300.
+  EXPECT_EQ(RangesOf(ChunkPlan(1000, 3, 10, {{600, 700}})),
+            (Ranges{{0, 300}, {300, 600}, {600, 700}, {700, 1000}}));
+  // Four: all pieces are 300 now, and the tie goes to the lowest offset.
+  EXPECT_EQ(RangesOf(ChunkPlan(1000, 4, 10, {{600, 700}})),
+            (Ranges{{0, 200}, {200, 400}, {400, 600}, {600, 700}, {700, 1000}}));
+  // Five: 200 each in the first gap, 300 in the second, which splits.
+  EXPECT_EQ(RangesOf(ChunkPlan(1000, 5, 10, {{600, 700}})),
+            (Ranges{{0, 200}, {200, 400}, {400, 600}, {600, 700}, {700, 850}, {850, 1000}}));
+}
+
+TEST(ChunkPlanResume, GapsBelowTwiceMinPieceAreNotSplit) {
+  // Gaps of 150, 100 and 5 bytes with min piece 100 and plenty of
+  // connections: none can hold two pieces of 100.
+  const ChunkPlan plan(1000, 16, 100, {{150, 500}, {600, 995}});
+  EXPECT_EQ(RangesOf(plan),
+            (Ranges{{0, 150}, {150, 500}, {500, 600}, {600, 995}, {995, 1000}}));
+  EXPECT_EQ(IdsIn(plan, State::kUnassigned), (std::vector<PieceId>{0, 2, 4}));
+  // At exactly 2 * min piece the gap splits.
+  EXPECT_EQ(RangesOf(ChunkPlan(1000, 16, 100, {{200, 1000}})),
+            (Ranges{{0, 100}, {100, 200}, {200, 1000}}));
+}
+
+TEST(ChunkPlanResume, MoreGapsThanConnectionsAreOnePieceEach) {
+  const ChunkPlan plan(100, 2, 1, {{10, 20}, {30, 40}, {50, 60}});
+  EXPECT_EQ(IdsIn(plan, State::kUnassigned).size(), 4u);
+  EXPECT_EQ(plan.piece_count(), 7u);
+}
+
+TEST(ChunkPlanResume, NothingMissingIsDoneAtOnce) {
+  ChunkPlan plan(1000, 4, 10, {{0, 1000}});
+  EXPECT_TRUE(plan.done());
+  EXPECT_EQ(plan.received(), 1000u);
+  EXPECT_EQ(RangesOf(plan), (Ranges{{0, 1000}}));
+  EXPECT_FALSE(plan.has_unassigned());
+  EXPECT_EQ(plan.TakeUnassigned(), std::nullopt);
+  EXPECT_EQ(plan.StealLargest(), std::nullopt);
+  EXPECT_TRUE(plan.Unfinished().empty());
+  EXPECT_EQ(plan.in_flight(), 0);
+}
+
+TEST(ChunkPlanResume, EmptyFileIsDoneAtOnce) {
+  for (const Ranges& completed : {Ranges{}, Ranges{{0, 0}}, Ranges{{0, 10}}}) {
+    ChunkPlan plan(0, 4, kMiB, completed);
+    ASSERT_EQ(plan.piece_count(), 1u);
+    EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 0}));
+    EXPECT_EQ(plan.piece(0).state, State::kComplete);
+    EXPECT_TRUE(plan.done());
+    EXPECT_EQ(plan.received(), 0u);
+    EXPECT_EQ(plan.TakeUnassigned(), std::nullopt);
+    EXPECT_TRUE(plan.Unfinished().empty());
+  }
+}
+
+TEST(ChunkPlanResume, CompletedRangesAreClippedSortedAndMerged) {
+  // Out of order, overlapping, adjacent, empty, and past the end.
+  const ChunkPlan plan(1000, 1, 10,
+                       {{900, 5000}, {100, 200}, {150, 250}, {250, 300}, {50, 50}, {2000, 3000}});
+  EXPECT_EQ(RangesOf(plan), (Ranges{{0, 100}, {100, 300}, {300, 900}, {900, 1000}}));
+  EXPECT_EQ(IdsIn(plan, State::kComplete), (std::vector<PieceId>{1, 3}));
+  EXPECT_EQ(plan.received(), 300u);
+}
+
+TEST(ChunkPlanResume, EverythingMissingIsTheFreshPlan) {
+  // Exhaustive over a small cube, plus large sizes: same pieces, same states.
+  const auto check = [](std::uint64_t size, int c, std::uint64_t m) {
+    const ChunkPlan fresh(size, c, m);
+    const ChunkPlan resumed(size, c, m, {});
+    ASSERT_EQ(RangesOf(resumed), RangesOf(fresh))
+        << "size=" << size << " connections=" << c << " min_piece=" << m;
+    ASSERT_EQ(IdsIn(resumed, State::kUnassigned).size(), fresh.piece_count());
+    ASSERT_EQ(resumed.received(), 0u);
+  };
+  for (std::uint64_t size = 1; size <= 130; ++size) {
+    for (std::uint64_t m = 0; m <= 20; ++m) {
+      for (int c = -1; c <= 12; ++c) check(size, c, m);
+    }
+  }
+  for (std::uint64_t size : {kMiB, kTiB, kTiB + 7, kMax}) {
+    for (int c : {1, 3, 16, 64}) {
+      for (std::uint64_t m : {std::uint64_t{1}, kMiB, kTiB, kMax}) check(size, c, m);
+    }
+  }
+}
+
+TEST(ChunkPlanResume, AResumedPlanRunsLikeAnyOther) {
+  ChunkPlan plan(1000, 2, 100, {{0, 500}});  // [0,500) done, [500,750) [750,1000)
+  ASSERT_EQ(plan.TakeUnassigned(), 1u);
+  plan.Advance(1, 250);
+  plan.Release(1);
+  ASSERT_EQ(plan.TakeUnassigned(), 2u);
+  ASSERT_EQ(plan.StealLargest(), 3u);  // [875,1000)
+  plan.Advance(2, 125);
+  plan.Release(2);
+  plan.Advance(3, 125);
+  plan.Release(3);
+  EXPECT_TRUE(plan.done());
+  EXPECT_EQ(plan.received(), 1000u);
+}
+
+// Property: for random completed sets, the plan tiles [0, size) exactly, the
+// complete pieces are the merged completed ranges, no split gap has a piece
+// below min piece, and if there are fewer unassigned pieces than connections
+// no gap could take one more.
+TEST(ChunkPlanResume, RandomCompletedSets) {
+  std::mt19937 rng(3);
+  for (int round = 0; round < 3000; ++round) {
+    const std::uint64_t size = 1 + rng() % 5000;
+    const std::uint64_t m = rng() % 300;
+    const int c = 1 + static_cast<int>(rng() % 20);
+    Ranges completed;
+    RangeSet merged;
+    for (auto n = rng() % 8; n > 0; --n) {
+      const std::uint64_t b = rng() % size;
+      const ByteRange r{b, b + rng() % (size / 4 + 1)};
+      completed.push_back(r);
+      merged.Add({r.begin, std::min(r.end, size)});
+    }
+    SCOPED_TRACE(testing::Message() << "round=" << round << " size=" << size << " m=" << m
+                                    << " c=" << c);
+    const ChunkPlan plan(size, c, m, completed);
+    Ranges done;
+    std::uint64_t cursor = 0;
+    for (PieceId id = 0; id < plan.piece_count(); ++id) {
+      const ChunkPlan::Piece& p = plan.piece(id);
+      ASSERT_EQ(p.range.begin, cursor) << "pieces in offset order, no gap or overlap";
+      ASSERT_FALSE(p.range.empty());
+      cursor = p.range.end;
+      if (p.state == State::kComplete) done.push_back(p.range);
+    }
+    ASSERT_EQ(cursor, size);
+    ASSERT_EQ(done, merged.ranges());
+    ASSERT_EQ(plan.received(), merged.covered());
+    ExpectFreshlyResumed(plan);
+    // Each gap holds pieces from PlanInitialSplit: check its count rule.
+    const std::uint64_t min_size = std::max<std::uint64_t>(m, 1);
+    std::uint64_t unassigned = 0;
+    bool could_split = false;
+    for (const ByteRange& gap : merged.Missing(size)) {
+      std::uint64_t count = 0;
+      for (PieceId id = 0; id < plan.piece_count(); ++id) {
+        const ByteRange& r = plan.piece(id).range;
+        if (r.begin >= gap.begin && r.end <= gap.end) {
+          ++count;
+          ASSERT_EQ(plan.piece(id).state, State::kUnassigned);
+        }
+      }
+      ASSERT_GE(count, 1u);
+      if (count > 1) {
+        ASSERT_GE(gap.size() / count, min_size) << "a piece below min piece";
+      }
+      if (gap.size() / min_size > count) could_split = true;
+      unassigned += count;
+    }
+    const std::uint64_t gaps = merged.Missing(size).size();
+    ASSERT_LE(unassigned, std::max<std::uint64_t>(static_cast<std::uint64_t>(c), gaps));
+    if (unassigned < static_cast<std::uint64_t>(c)) {
+      ASSERT_FALSE(could_split) << "stopped splitting early";
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// ChunkPlan: MergeFollowing.
+
+TEST(ChunkPlanMerge, AbsorbsEveryFollowingUnassignedPiece) {
+  // The engine's case: only the first, open-ended request works.
+  ChunkPlan plan(1000, 4, 100);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  plan.Advance(0, 100);
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 1000}));
+  EXPECT_EQ(plan.piece(0).pos, 100u);
+  EXPECT_EQ(plan.piece(0).state, State::kInFlight);
+  for (PieceId id = 1; id < 4; ++id) {
+    EXPECT_EQ(plan.piece(id).state, State::kComplete);
+    EXPECT_EQ(plan.piece(id).range, (ByteRange{250 * id, 250 * id}));
+    EXPECT_EQ(plan.piece(id).pos, 250 * id);
+  }
+  EXPECT_EQ(plan.piece_count(), 4u);
+  EXPECT_EQ(plan.received(), 100u);
+  EXPECT_EQ(plan.in_flight(), 1);
+  EXPECT_FALSE(plan.has_unassigned());
+  EXPECT_EQ(plan.TakeUnassigned(), std::nullopt);
+  EXPECT_FALSE(plan.done());
+  EXPECT_EQ(plan.Unfinished(), (Ranges{{100, 1000}}));
+
+  plan.Advance(0, 900);
+  plan.Release(0);
+  EXPECT_TRUE(plan.done());
+  EXPECT_EQ(plan.received(), 1000u);
+}
+
+TEST(ChunkPlanMerge, AfterFailedRequestsWereReleased) {
+  ChunkPlan plan(1000, 4, 100);
+  for (PieceId want = 0; want < 4; ++want) ASSERT_EQ(plan.TakeUnassigned(), want);
+  for (PieceId id = 1; id < 4; ++id) plan.Release(id);  // failed, nothing received
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 1000}));
+  EXPECT_EQ(IdsIn(plan, State::kComplete), (std::vector<PieceId>{1, 2, 3}));
+  EXPECT_EQ(plan.in_flight(), 1);
+}
+
+TEST(ChunkPlanMerge, StopsAtAPieceInFlight) {
+  ChunkPlan plan(1000, 4, 100);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  ASSERT_EQ(plan.TakeUnassigned(), 1u);
+  ASSERT_EQ(plan.TakeUnassigned(), 2u);
+  plan.Release(1);  // [250,500) unassigned; 2 stays in flight
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 500}));
+  EXPECT_EQ(plan.piece(1).state, State::kComplete);
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{250, 250}));
+  EXPECT_EQ(plan.piece(2).range, (ByteRange{500, 750}));  // untouched
+  EXPECT_EQ(plan.piece(3).state, State::kUnassigned);
+  // Nothing more to absorb: a second call changes nothing.
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 500}));
+  EXPECT_EQ(plan.TakeUnassigned(), 3u);
+}
+
+TEST(ChunkPlanMerge, StopsAtACompletePiece) {
+  ChunkPlan plan(1000, 2, 10, {{500, 600}});  // [0,500) done[500,600) [600,1000)
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 500}));
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{500, 600}));
+  EXPECT_EQ(plan.piece(2).state, State::kUnassigned);
+}
+
+TEST(ChunkPlanMerge, NothingFollowsTheLastPiece) {
+  ChunkPlan plan(1000, 2, 10);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  ASSERT_EQ(plan.TakeUnassigned(), 1u);
+  plan.MergeFollowing(1);
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{500, 1000}));
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 500}));
+}
+
+TEST(ChunkPlanMerge, StopsWhereReceivedBytesLieBetween) {
+  ChunkPlan plan(1000, 4, 100);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  ASSERT_EQ(plan.TakeUnassigned(), 1u);
+  plan.Advance(1, 30);
+  plan.Release(1);  // [280,500) unassigned; [250,280) received, no piece's
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 250}));
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{280, 500}));
+  EXPECT_EQ(plan.piece(1).state, State::kUnassigned);
+}
+
+TEST(ChunkPlanMerge, MergedPieceCanBeStolenFromAndRetried) {
+  ChunkPlan plan(1000, 4, 100);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  plan.MergeFollowing(0);
+  plan.Advance(0, 200);
+  // Absorbed pieces are never victims; the merged piece is.
+  ASSERT_EQ(plan.StealLargest(), 4u);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 600}));
+  EXPECT_EQ(plan.piece(4).range, (ByteRange{600, 1000}));
+  plan.Release(0);  // fails at 200: [200,600) is retried, absorbed ones are not
+  EXPECT_EQ(plan.TakeUnassigned(), 0u);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{200, 600}));
+  EXPECT_EQ(plan.TakeUnassigned(), std::nullopt);
+  plan.Advance(0, 400);
+  plan.Release(0);
+  plan.Advance(4, 400);
+  plan.Release(4);
+  EXPECT_TRUE(plan.done());
+  EXPECT_EQ(plan.received(), 1000u);
+}
+
+TEST(ChunkPlanMerge, ReabsorbsAThiefThatGaveUp) {
+  ChunkPlan plan(1000, 1, 10);
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  ASSERT_EQ(plan.StealLargest(), 1u);  // victim [0,500), thief [500,1000)
+  plan.Release(1);                     // the thief's request failed
+  plan.MergeFollowing(0);
+  EXPECT_EQ(plan.piece(0).range, (ByteRange{0, 1000}));
+  EXPECT_EQ(plan.piece(1).state, State::kComplete);
+  EXPECT_EQ(plan.piece(1).range, (ByteRange{500, 500}));
+}
+
+// ---------------------------------------------------------------------------
+// ChunkPlan: Unfinished.
+
+TEST(ChunkPlanUnfinished, ListsWhatIsLeftInOffsetOrder) {
+  ChunkPlan plan(1000, 2, 10);  // [0,500) [500,1000)
+  EXPECT_EQ(plan.Unfinished(), (Ranges{{0, 500}, {500, 1000}}));
+  ASSERT_EQ(plan.TakeUnassigned(), 0u);
+  ASSERT_EQ(plan.TakeUnassigned(), 1u);
+  plan.Advance(1, 500);
+  plan.Release(1);
+  plan.Advance(0, 100);
+  ASSERT_EQ(plan.StealLargest(), 2u);  // piece 0 keeps [100,300), 2 gets [300,500)
+  EXPECT_EQ(plan.Unfinished(), (Ranges{{100, 300}, {300, 500}}));
+  std::uint64_t left = 0;
+  for (const ByteRange& r : plan.Unfinished()) left += r.size();
+  EXPECT_EQ(plan.received() + left, plan.size());
+}
+
+TEST(ChunkPlanUnfinished, SkipsEmptyPieces) {
+  ChunkPlan plan(0, 1, 1);  // the fresh plan's empty piece has nothing missing
+  EXPECT_TRUE(plan.Unfinished().empty());
+  EXPECT_FALSE(plan.done());
+}
+
 #if GTEST_HAS_DEATH_TEST && !defined(NDEBUG)
 TEST(ChunkPlanDeathTest, AdvancePastEndAsserts) {
   ChunkPlan plan(100, 1, 10);
@@ -422,6 +796,11 @@ TEST(ChunkPlanDeathTest, ReassignOfPieceInFlightAsserts) {
   ASSERT_EQ(plan.TakeUnassigned(), 0u);
   EXPECT_DEATH(plan.Reassign(0), "");
 }
+
+TEST(ChunkPlanDeathTest, MergeFollowingOfPieceNotInFlightAsserts) {
+  ChunkPlan plan(100, 2, 10);
+  EXPECT_DEATH(plan.MergeFollowing(0), "");
+}
 #endif
 
 // ---------------------------------------------------------------------------
@@ -439,6 +818,13 @@ struct SimStats {
   int steals = 0;
   int failures = 0;
   int reassigns = 0;
+  int merges = 0;  // MergeFollowing calls that absorbed at least one piece
+};
+
+// Resumed downloads: the defaults are a fresh download, as before.
+struct SimResume {
+  std::optional<Ranges> completed;  // plan with the resume constructor
+  bool merge = false;               // busy slots sometimes MergeFollowing
 };
 
 // A fake download: slots, the bytes they received, and the checks that run
@@ -446,13 +832,19 @@ struct SimStats {
 // received twice shows up as covered() growing by less than the range size.
 class Simulation {
  public:
-  explicit Simulation(const SimConfig& c)
+  explicit Simulation(const SimConfig& c, const SimResume& resume = {})
       : c_(c),
-        plan_(c.size, c.connections, c.min_piece),
+        plan_(MakePlan(c, resume.completed)),
         min_size_(std::max<std::uint64_t>(c.min_piece, 1)),
         step_max_(std::max<std::uint64_t>(c.size / 40, 1)),
         rng_(c.seed),
-        slots_(static_cast<std::size_t>(c.slots)) {}
+        slots_(static_cast<std::size_t>(c.slots)),
+        merge_(resume.merge) {
+    // Completed bytes count as received before the first step.
+    for (const ByteRange& r : resume.completed.value_or(Ranges{})) {
+      received_.Add({r.begin, std::min(r.end, c.size)});
+    }
+  }
 
   void Run(SimStats& stats) {
     for (int round = 0; !plan_.done(); ++round) {
@@ -470,6 +862,11 @@ class Simulation {
   }
 
  private:
+  static ChunkPlan MakePlan(const SimConfig& c, const std::optional<Ranges>& completed) {
+    if (!completed) return ChunkPlan(c.size, c.connections, c.min_piece);
+    return ChunkPlan(c.size, c.connections, c.min_piece, *completed);
+  }
+
   // An idle slot takes unassigned work first and steals only when none is left.
   void Fill(std::optional<PieceId>& slot, SimStats& stats) {
     slot = plan_.TakeUnassigned();
@@ -506,6 +903,12 @@ class Simulation {
       } else {
         slot.reset();
       }
+    } else if (merge_ && roll < 6) {
+      plan_.MergeFollowing(*slot);
+      const ChunkPlan::Piece& after = plan_.piece(*slot);
+      ASSERT_GE(after.range.end, p.range.end);
+      ASSERT_EQ(after.pos, p.pos);
+      if (after.range.end > p.range.end) ++stats.merges;
     } else {
       // Often a full step, so that huge pieces finish in bounded rounds.
       const std::uint64_t cap = std::min(left, step_max_);
@@ -595,6 +998,7 @@ class Simulation {
   std::uint64_t step_max_;
   std::mt19937 rng_;
   std::vector<std::optional<PieceId>> slots_;
+  bool merge_;
   RangeSet received_;
 };
 
@@ -635,6 +1039,46 @@ TEST(ChunkPlanSimulation, ManySeedsOnOneMediumDownload) {
     ASSERT_NO_FATAL_FAILURE(sim.Run(stats));
   }
   EXPECT_GT(stats.steals, 200);
+  EXPECT_GT(stats.failures, 50);
+}
+
+TEST(ChunkPlanSimulation, ResumedDownloadsReceiveEveryMissingByteOnce) {
+  SimStats stats;
+  std::mt19937 rng(99);
+  for (std::uint32_t seed = 0; seed < 300; ++seed) {
+    const std::uint64_t size = 1 + rng() % 200'000;
+    Ranges completed;
+    for (auto n = rng() % 10; n > 0; --n) {
+      const std::uint64_t b = rng() % size;
+      completed.push_back({b, b + rng() % (size / 5 + 1)});
+    }
+    const int c = 1 + static_cast<int>(seed % 8);
+    const SimConfig config{size, c, 1 + rng() % 2000, 1 + static_cast<int>(seed % 10), seed};
+    SCOPED_TRACE(testing::Message() << "seed=" << seed << " size=" << size);
+    Simulation sim(config, {completed, false});
+    ASSERT_NO_FATAL_FAILURE(sim.Run(stats));
+  }
+  EXPECT_GT(stats.steals, 100);
+  EXPECT_GT(stats.failures, 50);
+}
+
+TEST(ChunkPlanSimulation, MergeFollowingKeepsEveryByteReceivedOnce) {
+  // Fewer slots than pieces, so unassigned pieces wait next to busy ones and
+  // merges absorb them; the invariants run after every round.
+  SimStats stats;
+  std::mt19937 rng(5);
+  for (std::uint32_t seed = 0; seed < 300; ++seed) {
+    const std::uint64_t size = 1 + rng() % 200'000;
+    std::optional<Ranges> completed;
+    if (seed % 2 == 1) completed = Ranges{{size / 3, size / 2}};
+    const int c = 2 + static_cast<int>(seed % 15);
+    const SimConfig config{size, c, 1 + rng() % 1000, 1 + static_cast<int>(seed % 3), seed};
+    SCOPED_TRACE(testing::Message() << "seed=" << seed << " size=" << size);
+    Simulation sim(config, {completed, true});
+    ASSERT_NO_FATAL_FAILURE(sim.Run(stats));
+  }
+  EXPECT_GT(stats.merges, 100);
+  EXPECT_GT(stats.steals, 100);
   EXPECT_GT(stats.failures, 50);
 }
 
