@@ -5,10 +5,10 @@
 #   bash scripts/setup.sh [--bench] [--no-build] [PRESET]
 #
 # PRESET is one of CMakePresets.json's: dev, release (the default),
-# asan-ubsan, tsan, tidy; the build lands in build/PRESET. --bench also
-# installs the peer tools bench/run.sh compares against. --no-build only
-# installs. Idempotent: a second run installs nothing and rebuilds nothing
-# that is up to date. Needs root (or sudo) only when something is missing.
+# asan-ubsan, tsan, tidy, fuzz; the build lands in build/PRESET. --bench
+# also installs the peer tools bench/run.sh compares against. --no-build
+# only installs. Idempotent: a second run installs nothing and rebuilds
+# nothing up to date. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -32,6 +32,9 @@ packages=(build-essential cmake ninja-build pkg-config libcurl4-openssl-dev libc
   libspdlog-dev nlohmann-json3-dev libgtest-dev nginx-light openssl ca-certificates python3)
 [[ $bench == 1 ]] && packages+=(aria2 axel wget2 curl hyperfine time pv)
 [[ $preset == tidy ]] && packages+=(clang-tidy)
+# The fuzz preset compiles with clang; libFuzzer and the sanitizer runtimes
+# come with libclang-rt-14-dev.
+[[ $preset == fuzz ]] && packages+=(clang libclang-rt-14-dev)
 
 installed() {
   [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]

@@ -51,6 +51,28 @@ std::string_view UrlPath(std::string_view url) {
   return path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
 }
 
+/// What follows the last '/' or '\\' in `name`, with control characters
+/// removed. Separators go first: no control character is a separator, so
+/// removing them cannot create one.
+std::string LastComponentWithoutControls(std::string_view name) {
+  const std::size_t last_sep = name.find_last_of("/\\");
+  if (last_sep != std::string_view::npos) name.remove_prefix(last_sep + 1);
+  std::string clean;
+  clean.reserve(name.size());
+  for (char c : name) {
+    if (!IsControl(c)) clean.push_back(c);  // NUL is a control character too
+  }
+  return clean;
+}
+
+/// `s` without leading and trailing spaces and dots.
+std::string_view TrimSpacesAndDots(std::string_view s) {
+  constexpr std::string_view kTrimmed = " .";
+  const std::size_t first = s.find_first_not_of(kTrimmed);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kTrimmed) - first + 1);
+}
+
 }  // namespace
 
 std::string PercentDecode(std::string_view s) {
@@ -72,16 +94,20 @@ std::string PercentDecode(std::string_view s) {
 }
 
 std::string SanitizeFileName(std::string_view name) {
-  const std::size_t last_sep = name.find_last_of("/\\");
-  if (last_sep != std::string_view::npos) name.remove_prefix(last_sep + 1);
-  std::string clean;
-  clean.reserve(name.size());
-  for (char c : name) {
-    if (!IsControl(c)) clean.push_back(c);  // NUL is a control character too
-  }
+  const std::string clean = LastComponentWithoutControls(name);
   // Checked after stripping, so ".\x01." cannot sneak through as "..".
   if (clean.empty() || clean == "." || clean == "..") return std::string(kFallbackName);
   return std::string(CutAtUtf8Boundary(clean, kMaxNameBytes));
+}
+
+std::optional<std::string> SanitizeServerFilename(std::string_view name) {
+  const std::string clean = LastComponentWithoutControls(name);
+  // Control characters are gone first, so ".\x01." cannot pass as a name.
+  const std::string_view trimmed = TrimSpacesAndDots(clean);
+  if (trimmed.empty()) return std::nullopt;  // "", ".", "..", "...", " . "
+  // The cut may end the name on a space or dot again ("a . b" cut after
+  // "a "); the first byte is neither, so trimming again leaves a name.
+  return std::string(TrimSpacesAndDots(CutAtUtf8Boundary(trimmed, kMaxNameBytes)));
 }
 
 std::string NameFromUrl(std::string_view url) {

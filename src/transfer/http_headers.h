@@ -3,6 +3,7 @@
 // Thread safety: pure functions and plain values.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,7 +34,9 @@ struct ResponseHead {
   std::string etag;
   std::string last_modified;
   std::string content_encoding;
-  bool bad_content_range = false;  ///< a Content-Range header was present but malformed
+  std::string content_disposition;  ///< raw value; see ParseContentDispositionFilename
+  std::string retry_after;          ///< raw value; see ParseRetryAfter
+  bool bad_content_range = false;   ///< a Content-Range header was present but malformed
 };
 
 /// Feeds raw header lines (as libcurl's header callback delivers them, CRLF
@@ -51,5 +54,38 @@ class ResponseHeadBuilder {
 
 /// Parses a decimal uint64 that must fill `s` entirely.
 std::optional<std::uint64_t> ParseUint64(std::string_view s);
+
+/// The file name a Content-Disposition value suggests (RFC 6266), e.g.
+///   attachment; filename="a b.txt"              -> a b.txt (quoted-string)
+///   inline; filename=a.txt                      -> a.txt (token)
+///   attachment; filename*=UTF-8''%e2%82%ac.txt  -> U+20AC ".txt", as UTF-8
+/// filename* wins over filename whatever their order; it may use UTF-8 or
+/// ISO-8859-1 (converted to UTF-8). A filename* that cannot be decoded (other
+/// charset, bad %-escape, invalid UTF-8, quoted) is ignored, as RFC 6266
+/// advises, and filename is used instead. Parameter names are case-insensitive;
+/// other parameters are skipped.
+///
+/// The name is returned as sent: it may hold "/", ".." or control characters,
+/// so pass it through storage::SanitizeServerFilename before using it. It is
+/// never percent-decoded unless it came from filename*.
+///
+/// nullopt when there is no non-empty name, or the value is malformed: no
+/// disposition type, an unbalanced quote, or the same name parameter twice
+/// (two names are ambiguous, so neither is trusted).
+std::optional<std::string> ParseContentDispositionFilename(std::string_view value);
+
+/// The longest wait ParseRetryAfter returns: a server asking for more is
+/// treated as asking for this, so a typo or overflow cannot stall a job for
+/// years.
+inline constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(24);
+
+/// How long a Retry-After value (RFC 9110 10.2.3) asks to wait, relative to
+/// `now`: delta-seconds ("120") or an HTTP-date in any of the three forms of
+/// RFC 9110 5.6.7 ("Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94
+/// 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"). A date in the past gives 0;
+/// anything longer than kMaxRetryAfter gives kMaxRetryAfter. A date is
+/// rounded up to whole seconds. nullopt when `value` is neither form.
+std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
+                                                    std::chrono::system_clock::time_point now);
 
 }  // namespace haul::transfer

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace haul::storage {
 namespace {
@@ -100,6 +102,145 @@ TEST(SanitizeFileName, CutsAtAUtf8Boundary) {
 
   const std::string not_utf8(600, '\x80');  // no boundary: plain byte cut
   EXPECT_EQ(SanitizeFileName(not_utf8).size(), 255u);
+}
+
+/// Empty if `name` is safe as a file name directly inside the output
+/// directory, as SanitizeServerFilename promises; else why not.
+std::string WhyNotSafeServerName(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return "empty or a dot name";
+  if (name.front() == '.') return "a hidden (dot) file";
+  if (name.size() > 255) return "longer than 255 bytes";
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '/' || c == '\\') return "has a separator";
+    if (u < 0x20 || u == 0x7f) return "has a control character";
+  }
+  if (name.back() == '.' || name.back() == ' ') return "ends in a dot or space";
+  return "";
+}
+
+/// The sanitized name, or "<none>" so a failure message shows what came back.
+std::string ServerName(std::string_view name) {
+  return SanitizeServerFilename(name).value_or("<none>");
+}
+
+TEST(SanitizeServerFilename, KeepsOrdinaryNames) {
+  EXPECT_EQ(ServerName("report.pdf"), "report.pdf");
+  EXPECT_EQ(ServerName("a b.txt"), "a b.txt");
+  EXPECT_EQ(ServerName("v1.2.3.tar.gz"), "v1.2.3.tar.gz");
+  EXPECT_EQ(ServerName("a..b"), "a..b");
+  EXPECT_EQ(ServerName("caf\xC3\xA9 \xE2\x82\xAC.pdf"), "caf\xC3\xA9 \xE2\x82\xAC.pdf");
+  EXPECT_EQ(ServerName("100%.txt"), "100%.txt");
+}
+
+TEST(SanitizeServerFilename, KeepsOnlyTheLastComponent) {
+  EXPECT_EQ(ServerName("../../etc/passwd"), "passwd");
+  EXPECT_EQ(ServerName("/etc/passwd"), "passwd");
+  EXPECT_EQ(ServerName("..\\..\\win.ini"), "win.ini");
+  EXPECT_EQ(ServerName("C:\\Windows\\System32\\evil.dll"), "evil.dll");
+  EXPECT_EQ(ServerName("a/b\\c/d.txt"), "d.txt");
+  EXPECT_EQ(ServerName("dir/"), "<none>");
+  EXPECT_EQ(ServerName("/"), "<none>");
+  EXPECT_EQ(ServerName("../"), "<none>");
+  EXPECT_EQ(ServerName("x/.."), "<none>");
+}
+
+TEST(SanitizeServerFilename, DoesNotPercentDecode) {
+  // The parser already decoded filename*; decoding again would turn a
+  // literal "%2f" into a separator.
+  EXPECT_EQ(ServerName("%2e%2e%2f"), "%2e%2e%2f");
+  EXPECT_EQ(ServerName("..%2Fetc%2Fpasswd"), "%2Fetc%2Fpasswd");
+}
+
+TEST(SanitizeServerFilename, RemovesControlCharacters) {
+  EXPECT_EQ(ServerName("a\nb"), "ab");
+  EXPECT_EQ(ServerName(std::string("a\0b.txt", 7)), "ab.txt");
+  EXPECT_EQ(ServerName("\x1b[31mred\x1b[0m.txt"), "[31mred[0m.txt");
+  EXPECT_EQ(ServerName("del\x7f.txt"), "del.txt");
+  EXPECT_EQ(ServerName("\r\n"), "<none>");
+  EXPECT_EQ(ServerName(std::string("\0", 1)), "<none>");
+  EXPECT_EQ(ServerName(std::string("..\0/x", 5)), "x");
+}
+
+TEST(SanitizeServerFilename, DotNamesGiveNullopt) {
+  for (const std::string& dots :
+       std::vector<std::string>{"", ".", "..", "...", "....", " . ", ". .", "  ", ".\x01.",
+                                std::string(".\0.", 3), "a/..", "a\\.", "\t.\n"}) {
+    EXPECT_FALSE(SanitizeServerFilename(dots).has_value()) << '"' << dots << '"';
+  }
+}
+
+TEST(SanitizeServerFilename, NeverMakesADotFile) {
+  EXPECT_EQ(ServerName(".bashrc"), "bashrc");
+  EXPECT_EQ(ServerName("..hidden"), "hidden");
+  EXPECT_EQ(ServerName(". .ssh"), "ssh");
+  EXPECT_EQ(ServerName("../.profile"), "profile");
+  EXPECT_EQ(ServerName(".\n.bashrc"), "bashrc");
+}
+
+TEST(SanitizeServerFilename, StripsOuterSpacesAndTrailingDots) {
+  EXPECT_EQ(ServerName("  spaced name  "), "spaced name");
+  EXPECT_EQ(ServerName("name."), "name");
+  EXPECT_EQ(ServerName("name. . "), "name");
+  EXPECT_EQ(ServerName("evil.exe . . ."), "evil.exe");
+}
+
+TEST(SanitizeServerFilename, CutsTo255BytesAtAUtf8Boundary) {
+  EXPECT_EQ(ServerName(std::string(300, 'a')), std::string(255, 'a'));
+  std::string euros;  // 100 three-byte characters: 300 bytes
+  for (int i = 0; i < 100; ++i) euros += "\xE2\x82\xAC";
+  const std::string cut3 = ServerName(euros);
+  EXPECT_EQ(cut3.size(), 255u);
+  EXPECT_TRUE(IsValidUtf8(cut3));
+  std::string e_acute;  // 150 two-byte characters: 300 bytes
+  for (int i = 0; i < 150; ++i) e_acute += "\xC3\xA9";
+  const std::string cut2 = ServerName(e_acute);
+  EXPECT_EQ(cut2.size(), 254u);
+  EXPECT_TRUE(IsValidUtf8(cut2));
+}
+
+TEST(SanitizeServerFilename, CutThatEndsOnADotIsTrimmedAgain) {
+  EXPECT_EQ(ServerName(std::string(254, 'a') + ".bbbb"), std::string(254, 'a'));
+  EXPECT_EQ(ServerName(std::string(250, 'a') + " . . . . .txt"), std::string(250, 'a'));
+  // Leading dots are stripped before the cut, so they do not use up bytes.
+  EXPECT_EQ(ServerName(std::string(10, '.') + std::string(255, 'z')), std::string(255, 'z'));
+}
+
+TEST(SanitizeServerFilename, HostileNamesComeOutSafe) {
+  const std::vector<std::string> hostile = {
+      "../../etc/passwd", "/etc/passwd", "..\\..\\win.ini", "a\nb", "%2e%2e%2f",
+      std::string("\0\0\0", 3), std::string("evil\0.txt", 9), "\"unbalanced.txt",
+      ".", "..", "...", ".bashrc", " ", "\xC3", std::string(300, '.'),
+      std::string(254, 'x') + "\xE2\x82\xAC", "..\xC2\xA0", "CON", "a/b/",
+  };
+  for (const std::string& name : hostile) {
+    const std::optional<std::string> safe = SanitizeServerFilename(name);
+    if (safe) {
+      EXPECT_EQ(WhyNotSafeServerName(*safe), "") << name << " -> " << *safe;
+    }
+  }
+}
+
+TEST(SanitizeServerFilename, EveryShortNameOverAHostileAlphabetComesOutSafe) {
+  // All 1- to 4-character strings over the characters that matter here.
+  const std::string alphabet(". /\\a\0\n\x7f\xC3", 9);
+  std::vector<std::string> names = {""};
+  for (std::size_t length = 1; length <= 4; ++length) {
+    std::vector<std::string> longer;
+    for (const std::string& prefix : names) {
+      if (prefix.size() + 1 != length) continue;
+      for (const char c : alphabet) longer.push_back(prefix + c);
+    }
+    names.insert(names.end(), longer.begin(), longer.end());
+  }
+  std::size_t kept = 0;
+  for (const std::string& name : names) {
+    const std::optional<std::string> safe = SanitizeServerFilename(name);
+    if (!safe) continue;
+    ++kept;
+    ASSERT_EQ(WhyNotSafeServerName(*safe), "") << name << " -> " << *safe;
+  }
+  EXPECT_GT(kept, 0u);
 }
 
 TEST(NameFromUrl, LastPathSegment) {
