@@ -31,6 +31,8 @@ struct JobFinished {
   std::uint64_t bytes = 0;  ///< bytes written to the file
   std::chrono::milliseconds duration{0};
   int connections = 0;  ///< most transfer slots the download held at once
+  int retries = 0;  ///< requests of this download tried again
+  std::uint64_t resumed_bytes = 0;  ///< bytes an earlier run had already written
   Status status;
 };
 

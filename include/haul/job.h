@@ -19,6 +19,9 @@ struct JobSpec {
   std::string out;
   /// Directory for the output (-d, or dir= in a list). Empty: current directory.
   std::string dir;
+  /// Expected checksum, "TYPE=HEX" as aria2 writes it ("sha-256=..."), or
+  /// empty. Checked before the file gets its final name.
+  std::string checksum;
   /// Where this job came from, for error messages ("urls.txt:12"); may be empty.
   std::string origin;
 };

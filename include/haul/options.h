@@ -49,8 +49,31 @@ struct Options {
   bool insecure = false;  ///< -k: skip TLS peer and host verification
   /// Redirects followed per request before giving up.
   long max_redirects = 10;
-  /// Seconds allowed to establish a connection.
-  long connect_timeout_seconds = 30;
+  /// Seconds allowed to establish a connection (--connect-timeout).
+  int connect_timeout_seconds = 30;
+  static constexpr Range kConnectTimeoutRange{1, 600};
+
+  // --- Reliability (see docs/reliability.md) ---
+  /// Retries of a failing request before its download fails (--retries).
+  /// A retry that brought new bytes resets the count, so a download that
+  /// keeps making progress is never given up.
+  int retries = 5;
+  static constexpr Range kRetriesRange{0, 100};
+  /// First backoff in seconds; doubled per retry, capped, with jitter (--retry-wait).
+  double retry_wait_seconds = 1.0;
+  static constexpr Range kRetryWaitRange{0, 600};
+  /// Longest wait before a retry, Retry-After included.
+  double max_retry_wait_seconds = 300;
+  /// A transfer slower than this many bytes per second over speed_time_seconds
+  /// is stalled: its range goes back to be fetched again. 0 turns it off.
+  std::uint64_t lowest_speed_limit = 1024;
+  /// The window for lowest_speed_limit (--speed-time).
+  int speed_time_seconds = 20;
+  static constexpr Range kSpeedTimeRange{1, 3600};
+  /// Times a download starts over because the file changed on the server.
+  int max_restarts = 3;
+  /// Name the file after the server's Content-Disposition (sanitized).
+  bool content_disposition = false;
 
   // --- Storage ---
   /// Size of one write buffer; data is handed to the writer threads in these units.

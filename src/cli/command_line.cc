@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "haul/version.h"
+#include "integrity/checksum.h"
 #include "reporting/format.h"
 
 namespace haul::cli {
@@ -38,9 +39,18 @@ constexpr std::array kCountOptions{
                 &Options::max_connections, Options::kMaxConnectionsRange},
     CountOption{"--max-per-host", "--max-per-host", "connections to any one host",
                 &Options::max_per_host, Options::kMaxPerHostRange},
+    CountOption{"--retries", "--retries", "retries of a failing request",
+                &Options::retries, Options::kRetriesRange},
+    CountOption{"--connect-timeout", "--connect-timeout", "seconds to establish a connection",
+                &Options::connect_timeout_seconds, Options::kConnectTimeoutRange},
+    CountOption{"--speed-time", "--speed-time",
+                "seconds under --lowest-speed-limit before a transfer counts as stalled",
+                &Options::speed_time_seconds, Options::kSpeedTimeRange},
 };
 
 constexpr const char* kMinPieceSizeLabel = "--min-piece-size";
+constexpr const char* kRetryWaitLabel = "--retry-wait";
+constexpr const char* kLowestSpeedLabel = "--lowest-speed-limit";
 
 /// Binary size suffixes accepted by ParseSize and used to print sizes back.
 struct SizeSuffix {
@@ -136,6 +146,19 @@ Status CheckSources(const CommandLine& cl) {
   return Status::Ok();
 }
 
+Status CheckChecksum(const CommandLine& cl) {
+  if (cl.checksum.empty()) return Status::Ok();
+  if (!cl.input_file.empty()) {
+    return UsageError("--checksum cannot be used with -i/--input-file (use checksum= in the list)");
+  }
+  if (cl.urls.size() != 1) {
+    return UsageError("--checksum needs exactly one URL (got " + std::to_string(cl.urls.size()) + ")");
+  }
+  std::string why;
+  if (!integrity::ParseChecksum(cl.checksum, &why)) return UsageError("--checksum: " + why);
+  return Status::Ok();
+}
+
 Status CheckOutput(const CommandLine& cl) {
   if (cl.output == "-") return UsageError("writing to stdout (-o -) is not supported yet");
   if (cl.output.empty()) return Status::Ok();
@@ -173,6 +196,7 @@ class Parser {
   void AddHttpOptions();
   void AddReportingOptions();
   Status ConvertNumbers();
+  Status ConvertReliability();
 
   CLI::App app_{"haul: a download accelerator for HTTP and HTTPS", "haul"};
   CommandLine cl_;
@@ -182,6 +206,11 @@ class Parser {
   std::array<CLI::Option*, kCountOptions.size()> count_options_{};
   std::string min_piece_size_text_;
   CLI::Option* min_piece_size_option_ = nullptr;
+  std::string retry_wait_text_;
+  CLI::Option* retry_wait_option_ = nullptr;
+  std::string lowest_speed_text_;
+  CLI::Option* lowest_speed_option_ = nullptr;
+  bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
 };
 
 Parser::Parser() {
@@ -209,6 +238,15 @@ void Parser::AddOutputOptions() {
   app_.add_option("-d,--dir", cl_.dir, "output directory (created if missing)")
       ->type_name("DIR")->group(group);
   app_.add_flag("--overwrite", cl_.options.overwrite, "replace existing files")->group(group);
+  app_.add_flag("-c,--continue", continue_,
+                "resume partial downloads (the default; kept for wget/aria2 habits)")
+      ->group(group);
+  app_.add_flag("--content-disposition", cl_.options.content_disposition,
+                "name the file as the server's Content-Disposition says (base name only)")
+      ->group(group);
+  app_.add_option("--checksum", cl_.checksum,
+                  "verify the file: TYPE=HEX, TYPE one of md5, sha-1, sha-256, sha-512")
+      ->type_name("TYPE=HEX")->group(group);
 }
 
 void Parser::AddLimitOptions() {
@@ -225,6 +263,17 @@ void Parser::AddLimitOptions() {
                            SizeArg(Options{}.min_piece_size) + ")";
   min_piece_size_option_ = app_.add_option(kMinPieceSizeLabel, min_piece_size_text_, help)
                                ->type_name("SIZE")->group(group);
+  const Options defaults;
+  retry_wait_option_ =
+      app_.add_option(kRetryWaitLabel, retry_wait_text_,
+                      "first retry backoff in seconds, doubled per retry (0-600, default 1)")
+          ->type_name("SECONDS")->group(group);
+  lowest_speed_option_ =
+      app_.add_option(kLowestSpeedLabel, lowest_speed_text_,
+                      "bytes/s (or K/M) under which a transfer is stalled and its range "
+                      "fetched again; 0 = off (default " +
+                          SizeArg(defaults.lowest_speed_limit) + ")")
+          ->type_name("SPEED")->group(group);
 }
 
 void Parser::AddHttpOptions() {
@@ -266,6 +315,7 @@ Status Parser::ConvertNumbers() {
     }
     cl_.options.*o.field = static_cast<int>(value);
   }
+  if (Status s = ConvertReliability(); !s.ok()) return s;
   if (min_piece_size_option_->count() == 0) return Status::Ok();
   const std::optional<std::uint64_t> size = ParseSize(min_piece_size_text_);
   if (!size) {
@@ -273,6 +323,30 @@ Status Parser::ConvertNumbers() {
                       min_piece_size_text_ + "')");
   }
   cl_.options.min_piece_size = *size;
+  return Status::Ok();
+}
+
+Status Parser::ConvertReliability() {
+  if (retry_wait_option_->count() > 0) {
+    const std::string& text = retry_wait_text_;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const Range r = Options::kRetryWaitRange;
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        !(value >= static_cast<double>(r.min) && value <= static_cast<double>(r.max))) {
+      return RangeError(kRetryWaitLabel, std::to_string(r.min), std::to_string(r.max), text);
+    }
+    cl_.options.retry_wait_seconds = value;
+  }
+  if (lowest_speed_option_->count() > 0) {
+    const std::optional<std::uint64_t> speed = ParseSize(lowest_speed_text_);
+    if (!speed) {
+      return UsageError(std::string(kLowestSpeedLabel) +
+                        " must be a speed like 0, 1024, 10K or 1M (got '" + lowest_speed_text_ +
+                        "')");
+    }
+    cl_.options.lowest_speed_limit = *speed;
+  }
   return Status::Ok();
 }
 
@@ -319,6 +393,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   if (s.ok()) s = CheckHttpOptions(cl.options);
   if (s.ok() && cl.output != "-") s = CheckSources(cl);
   if (s.ok()) s = CheckOutput(cl);
+  if (s.ok()) s = CheckChecksum(cl);
   return s;
 }
 

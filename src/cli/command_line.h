@@ -27,6 +27,7 @@ struct CommandLine {
   std::string input_file;         ///< -i: list file, "-" = stdin; empty = none
   std::string output;             ///< -o: output file for the single URL
   std::string dir;                ///< -d: output directory
+  std::string checksum;           ///< --checksum TYPE=HEX for the single URL
   bool quiet = false;             ///< -q: errors only
   bool verbose = false;           ///< -v: debug logging
   bool stats = false;             ///< --stats: run statistics at exit

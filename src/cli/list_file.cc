@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "integrity/checksum.h"
+
 namespace haul::cli {
 namespace {
 
@@ -96,7 +98,14 @@ Status ApplyOption(std::string_view text, JobSpec& job) {
     job.dir = value;
     return Status::Ok();
   }
-  return UsageError("unknown option '" + std::string(key) + "' (haul supports out= and dir=)");
+  if (key == "checksum") {
+    std::string why;
+    if (!integrity::ParseChecksum(value, &why)) return UsageError("checksum=: " + why);
+    job.checksum = value;
+    return Status::Ok();
+  }
+  return UsageError("unknown option '" + std::string(key) +
+                    "' (haul supports out=, dir= and checksum=)");
 }
 
 }  // namespace

@@ -55,8 +55,9 @@ class CancelTarget {
  public:
   explicit CancelTarget(ListSource& list) : list_(list) {}
 
-  void Trigger() {
+  void Trigger(int signal_number) {
     std::lock_guard lock(mu_);
+    if (!triggered_) signal_ = signal_number;
     triggered_ = true;
     list_.Interrupt();
     if (engine_ != nullptr) engine_->Cancel();
@@ -71,12 +72,18 @@ class CancelTarget {
     std::lock_guard lock(mu_);
     return triggered_;
   }
+  /// The first signal that triggered the cancel (0 if none).
+  int signal() const {
+    std::lock_guard lock(mu_);
+    return signal_;
+  }
 
  private:
   ListSource& list_;
   mutable std::mutex mu_;
   Engine* engine_ = nullptr;  // guarded by mu_
   bool triggered_ = false;    // guarded by mu_
+  int signal_ = 0;            // guarded by mu_
 };
 
 int TerminalWidth() {
@@ -115,7 +122,13 @@ class Feeder {
         InputError(Status::Error(s.error_class(), url + ": " + s.message()));
         continue;
       }
-      engine_.Submit(JobSpec{{url}, cl_.output, cl_.dir, "argv"});
+      JobSpec spec;
+      spec.urls = {url};
+      spec.out = cl_.output;
+      spec.dir = cl_.dir;
+      spec.checksum = cl_.checksum;
+      spec.origin = "argv";
+      engine_.Submit(std::move(spec));
     }
   }
 
@@ -171,9 +184,14 @@ class Feeder {
   bool read_failed_ = false;
 };
 
+/// The code for being stopped by a signal: 128 + its number, as shells do.
+ExitCode ExitCodeForSignal(int signal_number) {
+  return signal_number == SIGTERM ? ExitCode::kTerminated : ExitCode::kInterrupted;
+}
+
 /// The run's exit code; an interruption wins even if nothing was running.
-ExitCode ExitCodeOf(const std::vector<ErrorClass>& failures, bool interrupted) {
-  if (interrupted) return ExitCode::kInterrupted;
+ExitCode ExitCodeOf(const std::vector<ErrorClass>& failures, int signal_number) {
+  if (signal_number != 0) return ExitCodeForSignal(signal_number);
   return ExitCodeForFailures(failures);
 }
 
@@ -190,9 +208,10 @@ int Run(const CommandLine& cl) {
   CancelTarget cancel(list);
   // Before the engine exists, so that every engine thread inherits the
   // blocked signal mask. A second signal means "stop now".
-  SignalWatcher watcher([&cancel](int, int count) {
-    if (count > 1) std::_Exit(static_cast<int>(ExitCode::kInterrupted));
-    cancel.Trigger();
+  // The first signal stops cleanly: writes finish, resume state is saved.
+  SignalWatcher watcher([&cancel](int signal_number, int count) {
+    if (count > 1) std::_Exit(static_cast<int>(ExitCodeForSignal(signal_number)));
+    cancel.Trigger(signal_number);
   });
   Engine engine(cl.options, *reporter);
   if (Status s = engine.Start(); !s.ok()) {
@@ -212,7 +231,7 @@ int Run(const CommandLine& cl) {
   watcher.Stop();
   reporter->Finish(stats);
   if (cl.stats) std::fputs(reporting::FormatStats(stats).c_str(), stderr);
-  return static_cast<int>(ExitCodeOf(feeder.Failures(stats), cancel.triggered()));
+  return static_cast<int>(ExitCodeOf(feeder.Failures(stats), cancel.signal()));
 }
 
 /// Prints help/version to stdout or the usage error to stderr.

@@ -1,16 +1,41 @@
 // Implements the closing half of engine/core.h: write completions, failures,
-// and the commit or discard that ends every job.
+// and the verify-and-commit, keep or discard that ends every job.
 #include <spdlog/spdlog.h>
 
 #include "engine/core.h"
+#include "integrity/file_digest.h"
 
 namespace haul::engine {
+namespace {
 
-void Core::OnWritten(JobId id, std::uint64_t bytes, Status status) {
+// Failures a later run may get past: the network, the server's mood, the
+// disk, the user. A server that breaks HTTP or a file whose bytes are wrong
+// leaves nothing behind.
+bool WorthResuming(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kNetwork:
+    case ErrorClass::kTls:
+    case ErrorClass::kHttp:
+    case ErrorClass::kIo:
+    case ErrorClass::kInterrupted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void Core::OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status) {
   Job* job = Find(id);
   --job->pending_writes;
-  if (status.ok()) stats_.bytes += bytes;
-  if (!status.ok()) Fail(*job, std::move(status));
+  if (status.ok()) {
+    stats_.bytes += bytes;
+    // Only now may a resume state list these bytes as done.
+    if (bytes > 0 && !job->restarting) job->written.Add({offset, offset + bytes});
+  } else {
+    Fail(*job, std::move(status));
+  }
   MaybeClose(*job);
 }
 
@@ -26,27 +51,62 @@ void Core::Fail(Job& job, Status status) {
 void Core::MaybeClose(Job& job) {
   if (job.phase == Job::Phase::kClosing || job.phase == Job::Phase::kOpening) return;
   if (!job.transfers.empty() || job.pending_writes > 0) return;
+  if (job.restarting && !job.failed()) {
+    FinishRestart(job);
+    return;
+  }
   if (!job.failed()) {
     const bool complete = job.plan ? job.plan->done() : job.stream_ended;
     if (!complete) {
-      // Pieces are still unassigned (waiting for slots), or a piece ended
-      // short and went back to the plan: FillSlots will start them.
+      // Pieces are still unassigned (waiting for slots or for a retry), or a
+      // piece ended short and went back to the plan: FillSlots starts them.
       if (job.plan && job.splittable && job.plan->has_unassigned()) return;
       if (job.phase == Job::Phase::kReady) return;
       Fail(job, Status::Error(ErrorClass::kNetwork, "the transfer ended before the file was complete"));
       return;
     }
   }
+  Close(job);
+}
+
+void Core::Close(Job& job) {
   job.phase = Job::Phase::kClosing;
-  PostToWriters([this, id = job.id, file = job.file, failed = job.failed(),
-                 size = job.final_size(), overwrite = options_.overwrite] {
+  // A failed download that can be resumed keeps its partial and state (an
+  // interrupted one, a full disk, a server gone away); one that cannot, or
+  // whose bytes are wrong, leaves nothing behind.
+  const bool keep = job.failed() && !job.restarting && job.resumable() && job.file->is_open() &&
+                    WorthResuming(job.failure.error_class()) &&
+                    (job.written.covered() > 0 || job.state_on_disk);
+  const bool had_state = job.state_on_disk || job.save_in_flight;
+  // A partial from an earlier run that this run never got to check against
+  // the server (it failed or was interrupted first) stays exactly as it was.
+  const bool untouched = job.failed() && job.resume.has_value();
+  PostToWriters([this, id = job.id, file = job.file, failed = job.failed(), keep, had_state, untouched,
+                 size = job.final_size(), overwrite = options_.overwrite,
+                 commit_path = job.commit_path, state_path = job.state_path,
+                 state = keep ? Snapshot(job) : storage::ResumeState{},
+                 checksum = job.checksum] {
     Status s = Status::Ok();
-    if (failed) {
+    if (untouched) {
+      file->Keep();
+    } else if (keep) {
+      // The bytes first, then the state that vouches for them.
+      Status saved = file->Sync();
+      if (saved.ok()) saved = storage::SaveState(state_path, state);
+      if (!saved.ok()) spdlog::warn("cannot keep resume state: {}", saved.message());
+      file->Keep();
+    } else if (failed) {
       // Only a partial this job opened (and locked) is ours to delete.
-      // Without resume state (not yet built) a partial is of no use.
       if (file->is_open()) file->Discard();
+      if (had_state) storage::RemoveState(state_path);
     } else {
-      s = file->Commit(size, overwrite);
+      if (checksum) s = integrity::VerifyFile(file->fd(), size, *checksum);
+      if (s.ok()) {
+        s = file->CommitAs(size, overwrite, commit_path);
+      } else {
+        file->Discard();  // wrong bytes are of no use to a resume either
+      }
+      if (had_state) storage::RemoveState(state_path);
     }
     loop_.Post([this, id, s = std::move(s)]() mutable { OnClosed(id, std::move(s)); });
   });
@@ -58,12 +118,17 @@ void Core::OnClosed(JobId id, Status status) {
   JobFinished e;
   e.id = job->id;
   e.url = job->url;
-  e.path = job->final_path;
+  e.path = job->commit_path;
   e.bytes = job->failed() ? 0 : job->final_size();
   e.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - job->started);
   e.connections = job->peak_transfers;
+  e.retries = job->retries;
+  e.resumed_bytes = job->resumed_bytes;
   e.status = job->failure;
+  stats_.retries += static_cast<std::uint64_t>(job->retries);
+  stats_.restarts += static_cast<std::uint64_t>(job->restarts);
+  stats_.bytes_resumed += job->resumed_bytes;
   if (job->failed()) {
     ++stats_.jobs_failed;
     stats_.failures.push_back(job->failure.error_class());

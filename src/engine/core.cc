@@ -14,7 +14,6 @@
 namespace haul::engine {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using transfer::BodyVerdict;
 using transfer::HeadVerdict;
 
@@ -44,7 +43,37 @@ std::size_t WriterQueueBudget(const Options& o) {
   return BufferBudget(o) + 3 * static_cast<std::size_t>(o.jobs) + 16;
 }
 
+/// The state file beside a partial, if it is one this URL may resume from.
+std::optional<storage::ResumeState> FindResumeState(const std::string& path,
+                                                    const std::string& url) {
+  storage::LoadedState loaded = storage::LoadState(path);
+  if (loaded.outcome == storage::LoadOutcome::kMissing) return std::nullopt;
+  if (loaded.outcome == storage::LoadOutcome::kCorrupt) {
+    spdlog::warn("{}: ignoring a damaged resume state ({})", path, loaded.why);
+    return std::nullopt;
+  }
+  const auto& urls = loaded.state.urls;
+  if (std::find(urls.begin(), urls.end(), url) == urls.end()) {
+    spdlog::warn("{}: resume state is for another URL; starting over", path);
+    return std::nullopt;
+  }
+  if (loaded.state.size == 0) return std::nullopt;
+  return std::move(loaded.state);
+}
+
+/// A partial must hold at least every byte its state says was written.
+bool PartialHolds(const storage::ResumeState& s, std::uint64_t partial_size) {
+  return s.completed.empty() || s.completed.back().end <= partial_size;
+}
+
 }  // namespace
+
+/// The first byte a resume must fetch. When everything was written the last
+/// byte is fetched again, so the server still confirms size and validators.
+std::uint64_t FirstMissing(const storage::ResumeState& s) {
+  if (s.completed.empty() || s.completed.front().begin > 0) return 0;
+  return std::min(s.completed.front().end, s.size - 1);
+}
 
 // ---- PieceTransfer: forwards to the core ----
 
@@ -140,6 +169,9 @@ RunStats Core::Finish() {
 void Core::Tick() {
   ActivateQueued();
   if (resume_wanted_.exchange(false)) ResumePaused();
+  const auto now = Clock::now();
+  CheckStalls(now);
+  SaveStates(now);
   FillSlots();
   EmitProgress(false);
   CheckFinished();
@@ -165,6 +197,9 @@ void Core::Activate(Queued q) {
   job->url = q.spec.urls.empty() ? std::string() : q.spec.urls.front();
   job->host_key = transfer::HostKeyOf(job->url);
   job->final_path = storage::ResolveOutputPath(q.spec.dir, q.spec.out, job->url);
+  job->commit_path = job->final_path;
+  job->state_path = storage::StatePathFor(job->final_path);
+  job->connection_cap = options_.connections_per_download;
   job->spec = std::move(q.spec);
   job->started = Clock::now();
   job->file = std::make_shared<storage::PartFile>();
@@ -175,20 +210,49 @@ void Core::Activate(Queued q) {
     Fail(j, Status::Error(ErrorClass::kUsage, "malformed URL"));
     return;
   }
+  if (!j.spec.checksum.empty()) {
+    std::string why;
+    j.checksum = integrity::ParseChecksum(j.spec.checksum, &why);
+    if (!j.checksum) {
+      j.phase = Job::Phase::kReady;
+      Fail(j, Status::Error(ErrorClass::kUsage, "checksum: " + why));
+      return;
+    }
+  }
+  storage::PartFile::OpenMode mode;
+  mode.overwrite = options_.overwrite;
+  // With Content-Disposition the final name is known only from the response;
+  // the commit's no-replace rename still guards whatever name it gets.
+  mode.check_final = !(options_.content_disposition && j.spec.out.empty());
   // Opening creates directories and may touch a slow disk: not on this thread.
-  PostToWriters([this, id = j.id, file = j.file, path = j.final_path,
-                 overwrite = options_.overwrite] {
-    Status s = file->Open(path, overwrite);
-    loop_.Post([this, id, s = std::move(s)]() mutable { OnOpened(id, std::move(s)); });
+  PostToWriters([this, id = j.id, file = j.file, path = j.final_path, state = j.state_path,
+                 url = j.url, mode]() mutable {
+    std::optional<storage::ResumeState> resume = FindResumeState(state, url);
+    mode.keep_contents = resume.has_value();
+    Status s = file->Open(path, mode);
+    if (s.ok() && resume && !PartialHolds(*resume, file->size_at_open())) {
+      spdlog::warn("{}: the partial is shorter than its resume state says; starting over",
+                   file->part_path());
+      resume.reset();
+      s = file->Truncate(0);
+    }
+    if (s.ok() && !resume) storage::RemoveState(state);  // stale or foreign: never trusted
+    loop_.Post([this, id, s = std::move(s), resume = std::move(resume)]() mutable {
+      OnOpened(id, std::move(s), std::move(resume));
+    });
   });
 }
 
-void Core::OnOpened(JobId id, Status status) {
+void Core::OnOpened(JobId id, Status status, std::optional<storage::ResumeState> resume) {
   Job* job = Find(id);
   job->phase = Job::Phase::kReady;
   if (!status.ok()) {
     Fail(*job, std::move(status));
     return;
+  }
+  if (resume) {
+    job->state_on_disk = true;
+    job->resume = std::move(resume);
   }
   if (job->failed()) {  // cancelled while opening
     MaybeClose(*job);
@@ -218,7 +282,8 @@ void Core::FillSlots() {
 }
 
 bool Core::StartNext(Job& job) {
-  if (job.failed() || !loop_.HasRoom(job.host_key)) return false;
+  if (job.failed() || job.restarting || !loop_.HasRoom(job.host_key)) return false;
+  if (job.retry_at != Clock::time_point{} && Clock::now() < job.retry_at) return false;
   if (job.phase == Job::Phase::kReady) {
     job.phase = Job::Phase::kRunning;
     if (StartTransfer(job, true, std::nullopt)) return true;
@@ -226,7 +291,7 @@ bool Core::StartNext(Job& job) {
     return false;
   }
   if (job.phase != Job::Phase::kRunning || !job.plan || !job.splittable) return false;
-  if (static_cast<int>(job.transfers.size()) >= options_.connections_per_download) return false;
+  if (static_cast<int>(job.transfers.size()) >= job.connection_cap) return false;
   // A free slot takes the next unassigned piece; when none is left it takes
   // the second half of the largest remaining range (work stealing), if that
   // half would take the victim long enough to be worth a new connection.
@@ -261,10 +326,17 @@ bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId
   transfer::Request req;
   req.url = job.url;
   req.host_key = job.host_key;
+  req.if_range = IfRangeFor(job);
   if (probe) {
     // No separate probe round trip: the first chunk's GET is open-ended and
-    // its response head tells the size (docs/transfer-loop.md).
+    // its response head tells the size (docs/transfer-loop.md). A resume
+    // asks from the first missing byte, If-Range guarding the old bytes.
     req.version = transfer::HttpVersion::kMultiplex;
+    if (job.resume) {
+      job.resume_from = FirstMissing(*job.resume);
+      req.first = job.resume_from;
+      t->offset = job.resume_from;
+    }
   } else {
     const auto& p = job.plan->piece(*piece);
     req.first = p.range.begin;

@@ -3,8 +3,11 @@
 //   queued --activate--> kOpening --open ok--> kReady --slot--> kRunning
 //     (probe "bytes=0-": its head decides size and splitting; more pieces
 //      start as slots allow; finished slots take the next piece or steal)
-//   kRunning --all pieces written--> kClosing (commit) --> finished
-//   any failure --transfers aborted, writes drained--> kClosing (discard)
+//   kRunning --all pieces written--> kClosing (verify, commit) --> finished
+//   a failed request --backoff--> the same bytes again (a retry)
+//   the file changed --transfers aborted, writes drained, partial emptied--> kReady
+//   any failure --transfers aborted, writes drained--> kClosing (keep the
+//     partial and its resume state when it can be resumed; else discard)
 //
 // Thread safety: Submit/Cancel/Close/WaitFinished may be called from any
 // thread; everything else runs on the loop thread (from the loop's tick, its
@@ -18,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <vector>
 
 #include "engine/job.h"
@@ -29,6 +34,9 @@
 #include "transfer/transfer_loop.h"
 
 namespace haul::engine {
+
+/// The first byte a resume must fetch (see core.cc).
+std::uint64_t FirstMissing(const storage::ResumeState& s);
 
 class Core {
  public:
@@ -55,7 +63,7 @@ class Core {
   void Tick();
   void ActivateQueued();
   void Activate(Queued q);
-  void OnOpened(JobId id, Status status);
+  void OnOpened(JobId id, Status status, std::optional<storage::ResumeState> resume);
   void FillSlots();
   bool StartNext(Job& job);
   // The smallest remainder worth stealing, from the job's per-connection rate.
@@ -63,13 +71,35 @@ class Core {
   bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece);
   transfer::HeadVerdict AcceptFirstResponse(Job& job, PieceTransfer& t,
                                             const transfer::ResponseHead& head, Status& why);
+  transfer::HeadVerdict AcceptResumeResponse(Job& job, PieceTransfer& t,
+                                             const transfer::ResponseHead& head, Status& why);
+  void PlanFile(Job& job, PieceTransfer& t, std::uint64_t size);
+  void UseContentDisposition(Job& job, const transfer::ResponseHead& head);
   transfer::HeadVerdict CheckPieceResponse(Job& job, PieceTransfer& t,
                                            const transfer::ResponseHead& head, Status& why);
   bool Store(PieceTransfer& t, std::span<const std::byte> data);
   void Flush(PieceTransfer& t);
-  void OnWritten(JobId id, std::uint64_t bytes, Status status);
+  void OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status);
   void Fail(Job& job, Status status);
   void MaybeClose(Job& job);
+  void Close(Job& job);
+
+  // ---- Recovery (engine/recovery.cc) ----
+  void Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result);
+  void CountFailure(Job& job, const Status& status, std::optional<double> retry_after);
+  bool FallBack(Job& job);  // false when there was nothing to fall back to
+  void MergeIntoStream(Job& job);
+  bool HasStream(const Job& job) const;  // an open-ended first request still reading
+  void Restart(Job& job, const Status& why, bool file_changed);
+  void FinishRestart(Job& job);
+  void OnRestarted(JobId id, Status status);
+  void CheckStalls(Clock::time_point now);
+  std::string IfRangeFor(const Job& job) const;
+
+  // ---- Resume state (engine/recovery.cc) ----
+  void SaveStates(Clock::time_point now);
+  void OnStateSaved(JobId id, std::uint64_t covered, Status status);
+  storage::ResumeState Snapshot(const Job& job) const;
   void OnClosed(JobId id, Status status);
   void ResumePaused();
   void EmitProgress(bool force);
@@ -105,6 +135,7 @@ class Core {
   std::uint64_t bytes_known_total_ = 0;
   bool total_unknown_ = false;
   std::chrono::steady_clock::time_point last_progress_;
+  std::mt19937_64 rng_{std::random_device{}()};  // retry jitter
   std::uint64_t last_progress_bytes_ = 0;
   double speed_ = 0;
 };

@@ -13,15 +13,29 @@
 
 #include "haul/job.h"
 #include "haul/status.h"
+#include "integrity/checksum.h"
 #include "scheduling/chunk_plan.h"
+#include "scheduling/range_set.h"
 #include "storage/buffer_pool.h"
 #include "storage/part_file.h"
+#include "storage/resume_state.h"
 #include "transfer/request.h"
 
 namespace haul::engine {
 
 class Core;
 struct Job;
+
+using Clock = std::chrono::steady_clock;
+
+/// What to do about a transfer that ended badly (docs/reliability.md).
+enum class Recovery {
+  kNone,      ///< not decided by the receiver: ask the transport's verdict
+  kFail,      ///< the download fails with this error
+  kRetry,     ///< fetch the same bytes again after a backoff
+  kFallback,  ///< the server refuses extra range requests: use fewer connections
+  kRestart,   ///< the file changed on the server: start over from byte 0
+};
 
 /// One HTTP transfer of a job: its first request (the probe, "bytes=0-") or
 /// a later ranged request for one piece.
@@ -44,6 +58,13 @@ class PieceTransfer final : public transfer::Receiver {
   std::uint64_t buffer_offset = 0;  ///< file offset of buffer's first byte
   transfer::TransferHandle handle = 0;
   bool paused = false;
+  /// Set when this side rejected or aborted the transfer: how to recover.
+  Recovery recovery = Recovery::kNone;
+  /// Seconds the server asked us to wait (Retry-After on 429 and 503).
+  std::optional<double> retry_after;
+  /// Stall detection: bytes received since window_start.
+  Clock::time_point window_start = Clock::now();
+  std::uint64_t window_bytes = 0;
 
  private:
   Core& core_;
@@ -64,8 +85,11 @@ struct Job {
   JobSpec spec;
   std::string url;       ///< the primary URL
   std::string host_key;  ///< transfer::HostKeyOf(url)
-  std::string final_path;
+  std::string final_path;  ///< where Open put the partial: final_path + ".part"
+  std::string commit_path;  ///< the final name; differs with Content-Disposition
+  std::string state_path;  ///< the resume state beside the partial
   std::shared_ptr<storage::PartFile> file;
+  std::optional<integrity::Checksum> checksum;
   Phase phase = Phase::kOpening;
 
   /// Known once the first response is accepted; absent for a stream of
@@ -75,6 +99,29 @@ struct Job {
   bool stream_ended = false;  ///< unknown-length stream finished cleanly
   std::string etag;           ///< validators from the first response; later
   std::string last_modified;  ///< responses must agree
+  std::string content_encoding;  ///< of the first response; later ones must agree
+
+  // ---- Resume (docs/reliability.md) ----
+  /// A state file found at open that matches the URL; checked against the
+  /// first response, then dropped.
+  std::optional<storage::ResumeState> resume;
+  std::uint64_t resume_from = 0;  ///< first byte the resuming request asked for
+  std::uint64_t resumed_bytes = 0;  ///< bytes a previous run had written
+  scheduling::RangeSet written;  ///< bytes known to be in the partial
+  bool state_on_disk = false;  ///< a state file for this download exists
+  bool save_in_flight = false;
+  std::uint64_t saved_covered = 0;  ///< written.covered() at the last save
+  Clock::time_point last_save = Clock::now();
+
+  // ---- Retries and restarts ----
+  int failures_in_a_row = 0;  ///< failed requests since the last new byte
+  int retries = 0;            ///< requests retried, in all
+  int restarts = 0;           ///< times the file changed and we started over
+  Clock::time_point retry_at{};  ///< no new request before this
+  int connection_cap = 1;  ///< -x, lowered when extra range requests are refused
+  bool fallback = false;   ///< extra range requests were refused
+  bool single_stream = false;  ///< they were refused for good: one stream from byte 0
+  bool restarting = false;  ///< waiting for transfers and writes to drain
 
   std::vector<std::unique_ptr<PieceTransfer>> transfers;
   int peak_transfers = 0;
@@ -86,6 +133,8 @@ struct Job {
   bool failed() const { return !failure.ok(); }
   /// Bytes the file will have: the plan's size, or what a stream delivered.
   std::uint64_t final_size() const { return plan ? plan->size() : received; }
+  /// A download whose partial can be resumed by range requests.
+  bool resumable() const { return plan.has_value() && splittable && plan->size() > 0; }
 };
 
 }  // namespace haul::engine

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "engine/core.h"
+#include "scheduling/retry_policy.h"
+#include "storage/output_name.h"
+#include "transfer/http_headers.h"
 
 namespace haul::engine {
 namespace {
@@ -33,10 +37,26 @@ std::string DescribeRange(const transfer::ResponseHead& head) {
 
 // Validators must agree when both responses carry them; a difference means
 // the file changed between requests, and mixing the two would corrupt it.
-bool SameValidators(const Job& job, const transfer::ResponseHead& head) {
-  if (!job.etag.empty() && !head.etag.empty() && job.etag != head.etag) return false;
-  return job.last_modified.empty() || head.last_modified.empty() ||
-         job.last_modified == head.last_modified;
+bool SameValidators(const std::string& etag, const std::string& last_modified,
+                    const transfer::ResponseHead& head) {
+  if (!etag.empty() && !head.etag.empty() && etag != head.etag) return false;
+  return last_modified.empty() || head.last_modified.empty() || last_modified == head.last_modified;
+}
+
+bool IsIdentity(const std::string& encoding) {
+  return encoding.empty() || encoding == "identity" || encoding == "IDENTITY";
+}
+
+// An error status: retry what may pass, fall back where only the extra
+// range requests are refused, fail the rest.
+Recovery RecoveryForStatus(const Job& job, const PieceTransfer& t,
+                           const transfer::ResponseHead& head) {
+  if (scheduling::IsRetryableHttpStatus(head.status)) return Recovery::kRetry;
+  // A resume asked for bytes that no longer exist: the file shrank.
+  if (t.probe() && job.resume && head.status == 416) return Recovery::kRestart;
+  const bool refused = head.status == 403 || head.status == 404 || head.status == 410;
+  if (!t.probe() && refused) return Recovery::kFallback;
+  return Recovery::kFail;
 }
 
 }  // namespace
@@ -44,18 +64,29 @@ bool SameValidators(const Job& job, const transfer::ResponseHead& head) {
 HeadVerdict Core::OnHead(PieceTransfer& t, const transfer::ResponseHead& head, Status& why) {
   Job& job = t.job();
   if (job.failed()) return Reject(why, job.failure.error_class(), job.failure.message());
-  if (head.status >= 400 || (head.status >= 300 && head.status < 400)) {
+  if (job.restarting) return Reject(why, ErrorClass::kProtocol, "restarting");
+  if (head.status >= 300) {
     // A 416 to "bytes=0-" with "bytes */0" is how some servers say "empty file".
-    const bool empty = t.probe() && head.status == 416 && head.content_range &&
+    const bool empty = t.probe() && !job.resume && head.status == 416 && head.content_range &&
                        head.content_range->unsatisfied && head.content_range->total == 0U;
-    if (!empty) return Reject(why, ErrorClass::kHttp, HttpError(head));
+    if (!empty) {
+      t.recovery = RecoveryForStatus(job, t, head);
+      if (head.status == 429 || head.status == 503) {
+        if (auto after = transfer::ParseRetryAfter(head.retry_after, std::chrono::system_clock::now())) {
+          t.retry_after = static_cast<double>(after->count());
+        }
+      }
+      return Reject(why, ErrorClass::kHttp, HttpError(head));
+    }
   }
-  return t.probe() ? AcceptFirstResponse(job, t, head, why) : CheckPieceResponse(job, t, head, why);
+  if (!t.probe()) return CheckPieceResponse(job, t, head, why);
+  return job.resume ? AcceptResumeResponse(job, t, head, why) : AcceptFirstResponse(job, t, head, why);
 }
 
 HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
                                       const transfer::ResponseHead& head, Status& why) {
   std::optional<std::uint64_t> size;
+  const bool encoded = !IsIdentity(head.content_encoding);
   if (head.status == 416) {
     size = 0;  // checked by OnHead: "bytes */0"
   } else if (head.status == 206) {
@@ -63,29 +94,23 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
     // states the total; anything else could put bytes at the wrong offsets.
     const auto& cr = head.content_range;
     if (!cr || cr->unsatisfied || cr->first != 0 || !cr->total) {
+      t.recovery = Recovery::kRetry;
       return Reject(why, ErrorClass::kProtocol,
                     "bad Content-Range for bytes=0-: " + DescribeRange(head));
     }
     size = *cr->total;
-    job.splittable = true;
+    // An encoded body (the server ignored "Accept-Encoding: identity") is
+    // saved as it comes, in one stream: ranges of an encoding need not line up.
+    job.splittable = !encoded && !job.single_stream;
   } else {
     size = head.content_length;  // a 200: the server ignored Range; one stream
   }
   job.etag = head.etag;
   job.last_modified = head.last_modified;
+  job.content_encoding = head.content_encoding;
+  UseContentDisposition(job, head);
   if (size) {
-    const int connections = job.splittable ? options_.connections_per_download : 1;
-    job.plan.emplace(*size, connections, options_.min_piece_size);
-    t.piece = job.plan->TakeUnassigned();  // piece 0, which starts at byte 0
-    bytes_known_total_ += *size;
-    if (job.plan->piece_count() > 1) {
-      // Counted as a pending write so the commit never overtakes it.
-      ++job.pending_writes;
-      PostToWriters([this, id = job.id, file = job.file, n = *size] {
-        Status s = file->Preallocate(n);
-        loop_.Post([this, id, s = std::move(s)]() mutable { OnWritten(id, 0, std::move(s)); });
-      });
-    }
+    PlanFile(job, t, *size);
   } else {
     total_unknown_ = true;
   }
@@ -95,20 +120,128 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
   return HeadVerdict::kAccept;
 }
 
+void Core::PlanFile(Job& job, PieceTransfer& t, std::uint64_t size) {
+  const int connections = job.splittable ? job.connection_cap : 1;
+  job.plan.emplace(size, connections, options_.min_piece_size);
+  t.piece = job.plan->TakeUnassigned();  // piece 0, which starts at byte 0
+  bytes_known_total_ += size;
+  if (job.plan->piece_count() <= 1) return;
+  // A split download records its state before the first byte and reserves
+  // its space: a disk that is full fails now, and the state is already
+  // there for a resume once space is freed. Counted as a pending write so
+  // the commit never overtakes it.
+  ++job.pending_writes;
+  job.save_in_flight = true;
+  PostToWriters([this, id = job.id, file = job.file, n = size, path = job.state_path,
+                 state = Snapshot(job)] {
+    Status saved = storage::SaveState(path, state);
+    Status s = file->Preallocate(n);
+    loop_.Post([this, id, saved = std::move(saved), s = std::move(s)]() mutable {
+      OnStateSaved(id, 0, std::move(saved));
+      OnWritten(id, 0, 0, std::move(s));
+    });
+  });
+}
+
+HeadVerdict Core::AcceptResumeResponse(Job& job, PieceTransfer& t,
+                                       const transfer::ResponseHead& head, Status& why) {
+  const storage::ResumeState& state = *job.resume;
+  const auto& cr = head.content_range;
+  // If-Range makes a server whose file changed answer 200 with the new file;
+  // a different size or validator says the same. Never mix the two files.
+  const bool same = head.status == 206 && cr && !cr->unsatisfied && cr->first == job.resume_from &&
+                    cr->total == state.size && IsIdentity(head.content_encoding) &&
+                    SameValidators(state.etag, state.last_modified, head);
+  if (!same) {
+    t.recovery = Recovery::kRestart;
+    return Reject(why, ErrorClass::kProtocol,
+                  "the file changed on the server since the partial download (HTTP " +
+                      std::to_string(head.status) + ", Content-Range " + DescribeRange(head) + ")");
+  }
+  job.splittable = true;
+  job.etag = state.etag.empty() ? head.etag : state.etag;
+  job.last_modified = state.last_modified.empty() ? head.last_modified : state.last_modified;
+  UseContentDisposition(job, head);
+  std::vector<scheduling::ByteRange> done;
+  for (const storage::StateRange& r : state.completed) {
+    // The byte asked for again (everything was written) is not done.
+    if (r.begin <= job.resume_from && job.resume_from < r.end) {
+      if (r.begin < job.resume_from) done.push_back({r.begin, job.resume_from});
+      if (job.resume_from + 1 < r.end) done.push_back({job.resume_from + 1, r.end});
+    } else {
+      done.push_back({r.begin, r.end});
+    }
+  }
+  job.plan.emplace(state.size, job.connection_cap, options_.min_piece_size, done);
+  for (const auto& r : done) job.written.Add(r);
+  job.saved_covered = job.written.covered();
+  job.resumed_bytes = job.written.covered();
+  t.piece = job.plan->TakeUnassigned();  // the gap that starts at resume_from
+  bytes_known_total_ += state.size;
+  // Counted as done, not as speed.
+  bytes_received_ += job.resumed_bytes;
+  last_progress_bytes_ += job.resumed_bytes;
+  job.resume.reset();
+  spdlog::info("{}: resuming at {} of {} bytes ({} already there)", job.final_path,
+               job.resume_from, state.size, job.resumed_bytes);
+  return HeadVerdict::kAccept;
+}
+
+void Core::UseContentDisposition(Job& job, const transfer::ResponseHead& head) {
+  if (!options_.content_disposition || !job.spec.out.empty() || head.content_disposition.empty()) {
+    return;
+  }
+  const auto raw = transfer::ParseContentDispositionFilename(head.content_disposition);
+  const auto name = raw ? storage::SanitizeServerFilename(*raw) : std::nullopt;
+  if (!name) {
+    spdlog::warn("{}: unusable Content-Disposition name; keeping {}", job.url, job.final_path);
+    return;
+  }
+  // Only a base name, in the directory the URL name was going to: never
+  // anywhere else.
+  job.commit_path = (std::filesystem::path(job.final_path).parent_path() / *name).string();
+}
+
 HeadVerdict Core::CheckPieceResponse(Job& job, PieceTransfer& t,
                                      const transfer::ResponseHead& head, Status& why) {
   if (head.status != 206) {
+    // Sent with If-Range: a 200 is the server saying the file changed.
+    if (!IfRangeFor(job).empty()) {
+      t.recovery = Recovery::kRestart;
+      return Reject(why, ErrorClass::kProtocol,
+                    "the file changed on the server during the download (HTTP " +
+                        std::to_string(head.status) + " to a range request)");
+    }
+    t.recovery = Recovery::kFallback;
     return Reject(why, ErrorClass::kProtocol,
                   "server ignored Range on a later request (HTTP " + std::to_string(head.status) + ")");
   }
   const auto& cr = head.content_range;
+  if (cr && !cr->unsatisfied && cr->total && *cr->total != job.plan->size()) {
+    // With validators that still agree, the server's arithmetic is broken,
+    // not the file changed; without them, assume the worst.
+    const bool vouched = (!job.etag.empty() && head.etag == job.etag) ||
+                         (!job.last_modified.empty() && head.last_modified == job.last_modified);
+    t.recovery = vouched && SameValidators(job.etag, job.last_modified, head) ? Recovery::kFallback
+                                                                              : Recovery::kRestart;
+    return Reject(why, ErrorClass::kProtocol,
+                  "the file changed size on the server during the download (" +
+                      std::to_string(job.plan->size()) + " -> " + std::to_string(*cr->total) + ")");
+  }
   if (!cr || cr->unsatisfied || cr->first != t.offset || cr->total != job.plan->size()) {
+    t.recovery = Recovery::kFallback;
     return Reject(why, ErrorClass::kProtocol,
                   "Content-Range " + DescribeRange(head) + " does not match the request for bytes " +
                       std::to_string(t.offset) + "- of " + std::to_string(job.plan->size()));
   }
-  if (!SameValidators(job, head)) {
+  if (!SameValidators(job.etag, job.last_modified, head)) {
+    t.recovery = Recovery::kRestart;
     return Reject(why, ErrorClass::kProtocol, "the file changed on the server during the download");
+  }
+  if (head.content_encoding != job.content_encoding) {
+    t.recovery = Recovery::kFallback;
+    return Reject(why, ErrorClass::kProtocol,
+                  "Content-Encoding '" + head.content_encoding + "' on a range request");
   }
   return HeadVerdict::kAccept;
 }
@@ -119,6 +252,14 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   // A piece's end can shrink while it runs (a steal), so look it up each time.
   std::size_t take = data.size();
   if (t.piece) {
+    // The first request has no end: when it reaches its piece's end while
+    // the next piece cannot get a connection of its own (the server refused
+    // extra range requests, or no slot is free), it simply reads on.
+    if (t.probe() && t.offset + data.size() > job.plan->piece(*t.piece).range.end &&
+        (job.fallback || static_cast<int>(job.transfers.size()) >= job.connection_cap ||
+         !loop_.HasRoom(job.host_key))) {
+      job.plan->MergeFollowing(*t.piece);
+    }
     const std::uint64_t end = job.plan->piece(*t.piece).range.end;
     take = static_cast<std::size_t>(std::min<std::uint64_t>(take, end - t.offset));
   }
@@ -129,8 +270,11 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   }
   if (t.piece) job.plan->Advance(*t.piece, take);
   t.offset += take;
+  t.window_bytes += take;
   job.received += take;
   bytes_received_ += take;
+  stats_.bytes_received += take;
+  if (take > 0) job.failures_in_a_row = 0;  // progress: retries start counting again
   if (take < data.size()) return {BodyVerdict::kStop, take};
   return {BodyVerdict::kConsumedAll, take};
 }
@@ -179,7 +323,9 @@ void Core::Flush(PieceTransfer& t) {
     Status s = file->WriteAt(offset, std::span<const std::byte>(b.data.get(), b.size));
     const std::uint64_t n = b.size;
     buffers_.Release(std::move(*buffer));
-    loop_.Post([this, id, n, s = std::move(s)]() mutable { OnWritten(id, n, std::move(s)); });
+    loop_.Post([this, id, offset, n, s = std::move(s)]() mutable {
+      OnWritten(id, offset, n, std::move(s));
+    });
   });
 }
 
@@ -188,8 +334,11 @@ void Core::ResumePaused() {
   // append to paused_, so walk a private copy.
   std::vector<PieceTransfer*> batch;
   batch.swap(paused_);
+  const auto now = Clock::now();
   for (PieceTransfer* t : batch) {
     t->paused = false;
+    t->window_start = now;  // time spent paused is ours, not a stall
+    t->window_bytes = 0;
     loop_.Resume(t->handle);
   }
 }
@@ -200,13 +349,14 @@ void Core::OnDone(PieceTransfer& t, const transfer::TransferResult& result) {
   if (t.paused) std::erase(paused_, &t);
   if (t.piece) job.plan->Release(*t.piece);
   if (!result.status.ok()) {
-    Fail(job, result.status);
+    Recover(job, t, result);
   } else if (!t.piece && job.plan == std::nullopt && t.probe()) {
     job.stream_ended = true;  // a stream of unknown length ended cleanly
   } else if (job.plan && !job.splittable && !job.plan->done()) {
     Fail(job, Status::Error(ErrorClass::kNetwork, "the server closed the stream early"));
   }
   std::erase_if(job.transfers, [&](const auto& p) { return p.get() == &t; });  // deletes t
+  if (job.fallback) MergeIntoStream(job);
   MaybeClose(job);
 }
 

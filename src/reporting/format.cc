@@ -70,6 +70,8 @@ std::string FormatStats(const RunStats& stats) {
   line("downloads ok", stats.jobs_ok);
   line("downloads failed", stats.jobs_failed);
   line("bytes", stats.bytes);
+  line("bytes received", stats.bytes_received);
+  line("bytes resumed", stats.bytes_resumed);
   out += Printf("wall seconds: %lld.%03lld\n", wall_ms / 1000, wall_ms % 1000);
   line("requests", stats.requests);
   line("connections opened", stats.connections_opened);
@@ -77,6 +79,8 @@ std::string FormatStats(const RunStats& stats) {
   line("peak transfer slots", static_cast<unsigned long long>(std::max(stats.peak_slots, 0)));
   line("transfer slots created",
        static_cast<unsigned long long>(std::max(stats.slots_created, 0)));
+  line("retries", stats.retries);
+  line("restarts", stats.restarts);
   return out;
 }
 

@@ -144,16 +144,31 @@ std::string PartFile::PartPathFor(const std::string& final_path) { return final_
 PartFile::~PartFile() { Close(); }
 
 Status PartFile::Open(const std::string& final_path, bool overwrite) {
+  return Open(final_path, OpenMode{overwrite, false, true});
+}
+
+Status PartFile::Open(const std::string& final_path, const OpenMode& mode) {
   if (is_open()) return Status::Error(ErrorClass::kInternal, "PartFile::Open called twice");
   if (final_path.empty()) return Status::Error(ErrorClass::kUsage, "empty output path");
   if (Status s = MakeParentDirs(final_path); !s.ok()) return s;
-  if (Status s = CheckFinal(final_path, overwrite); !s.ok()) return s;
+  if (mode.check_final) {
+    if (Status s = CheckFinal(final_path, mode.overwrite); !s.ok()) return s;
+  }
 
   std::string part_path = PartPathFor(final_path);
   int fd = -1;
   if (Status s = OpenLocked(part_path, &fd); !s.ok()) return s;
   // Only after locking: truncating first could wipe another download's data.
-  if (::ftruncate(fd, 0) != 0) {
+  std::uint64_t size = 0;
+  if (mode.keep_contents) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return IoError("stat", part_path, err);
+    }
+    size = static_cast<std::uint64_t>(st.st_size);
+  } else if (::ftruncate(fd, 0) != 0) {
     const int err = errno;
     ::close(fd);
     return IoError("truncate", part_path, err);
@@ -161,6 +176,20 @@ Status PartFile::Open(const std::string& final_path, bool overwrite) {
   final_path_ = final_path;
   part_path_ = std::move(part_path);
   fd_ = fd;
+  size_at_open_ = size;
+  return Status::Ok();
+}
+
+Status PartFile::Sync() {
+  if (!is_open()) return NotOpen("Sync");
+  if (::fdatasync(fd_) != 0) return IoError("sync", part_path_, errno);
+  return Status::Ok();
+}
+
+Status PartFile::Truncate(std::uint64_t size) {
+  if (!is_open()) return NotOpen("Truncate");
+  if (size > kMaxOffset) return IoError("truncate", part_path_, EFBIG);
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError("truncate", part_path_, errno);
   return Status::Ok();
 }
 
@@ -204,19 +233,23 @@ Status PartFile::WriteAt(std::uint64_t offset, std::span<const std::byte> data) 
 }
 
 Status PartFile::Commit(std::uint64_t size, bool overwrite) {
+  return CommitAs(size, overwrite, final_path_);
+}
+
+Status PartFile::CommitAs(std::uint64_t size, bool overwrite, const std::string& final_path) {
   if (!is_open()) return NotOpen("Commit");
   if (size > kMaxOffset) return IoError("truncate", part_path_, EFBIG);
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
     return IoError("truncate", part_path_, errno);
   }
   // Rename while the lock is held; see the header for why.
-  Status renamed = overwrite ? RenameReplacing(part_path_, final_path_)
-                             : RenameNoReplace(part_path_, final_path_);
+  Status renamed = overwrite ? RenameReplacing(part_path_, final_path)
+                             : RenameNoReplace(part_path_, final_path);
   if (!renamed.ok()) return renamed;
   const int fd = std::exchange(fd_, -1);
   // Linux releases the fd even when close fails, so never retry it (EINTR
   // included); but an error here may be a lost write, so report it.
-  if (::close(fd) != 0 && errno != EINTR) return IoError("close", final_path_, errno);
+  if (::close(fd) != 0 && errno != EINTR) return IoError("close", final_path, errno);
   return Status::Ok();
 }
 

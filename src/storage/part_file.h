@@ -40,6 +40,29 @@ class PartFile {
   /// locks it (kIo "in use by another download" if locked) and truncates it.
   /// kInternal if this PartFile is already open.
   Status Open(const std::string& final_path, bool overwrite);
+  /// How Open treats what it finds.
+  struct OpenMode {
+    bool overwrite = false;  ///< an existing final file is no obstacle
+    /// Keep the partial's bytes (resume) instead of truncating it.
+    bool keep_contents = false;
+    /// Fail with kExists when the final path exists. Off when the final name
+    /// is decided later (Content-Disposition); Commit still never replaces.
+    bool check_final = true;
+  };
+  /// Open with every choice spelled out; Open(path, overwrite) is
+  /// Open(path, {overwrite, false, true}).
+  Status Open(const std::string& final_path, const OpenMode& mode);
+  /// The partial's size in bytes right after Open (0 when it was truncated).
+  std::uint64_t size_at_open() const { return size_at_open_; }
+  /// fdatasync: the bytes written so far survive a power loss. kIo on failure.
+  Status Sync();
+  /// Sets the partial's size (drops every byte at and beyond `size`).
+  Status Truncate(std::uint64_t size);
+  /// Closes the partial and leaves it on disk, for a later resume.
+  void Keep() { Close(); }
+  /// Commit to another name than the one given to Open (in any directory the
+  /// caller vetted): Content-Disposition names are known only late.
+  Status CommitAs(std::uint64_t size, bool overwrite, const std::string& final_path);
   /// Reserves `size` bytes on disk where the filesystem supports it
   /// (fallocate); a filesystem without support is not an error. The file
   /// size becomes `size`; Commit trims it. kInternal if not open (likewise
@@ -64,6 +87,8 @@ class PartFile {
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
   bool is_open() const { return fd_ >= 0; }
+  /// The partial's descriptor while open (for reading it back to verify).
+  int fd() const { return fd_; }
 
  private:
   void Close();
@@ -72,6 +97,7 @@ class PartFile {
   std::string final_path_;
   std::string part_path_;
   int fd_ = -1;
+  std::uint64_t size_at_open_ = 0;
 };
 
 namespace detail {

@@ -35,6 +35,9 @@ struct Request {
   /// Last byte of the Range (inclusive); nullopt asks "bytes=first-".
   std::optional<std::uint64_t> last;
   HttpVersion version = HttpVersion::kHttp11;
+  /// Sent as If-Range when not empty: a strong ETag or an HTTP-date. A server
+  /// whose file no longer matches answers 200 with the whole new file.
+  std::string if_range;
 };
 
 /// What a Receiver says about a response head.
@@ -59,6 +62,10 @@ struct TransferResult {
   bool stopped_by_receiver = false;  ///< the receiver returned kStop
   long http_status = 0;
   long connects = 0;  ///< new connections this transfer opened (CURLINFO_NUM_CONNECTS)
+  /// The failure is one a retry may cure: a timeout, a reset, a body cut
+  /// short. Refused connections and DNS failures are not (curl and wget do
+  /// not retry them either). Only meaningful when !status.ok().
+  bool transient = false;
 };
 
 /// The engine's side of one transfer. The loop calls OnHead exactly once

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cctype>
 #include <cstring>
+#include <new>
 #include <utility>
 
 namespace haul::transfer {
@@ -61,6 +62,31 @@ ErrorClass Classify(CURLcode code) {
   }
 }
 
+// Errors a retry of the same request may cure.
+bool IsTransient(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:  // also how a reset during the handshake shows
+      return true;
+    default:
+      return false;
+  }
+}
+
+// curl_slist_append fails only when memory runs out.
+void AppendHeader(std::unique_ptr<curl_slist, SlistDeleter>& list, const std::string& header) {
+  curl_slist* grown = curl_slist_append(list.get(), header.c_str());
+  if (grown == nullptr) throw std::bad_alloc();
+  (void)list.release();  // grown is the same list, extended
+  list.reset(grown);
+}
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -72,7 +98,6 @@ std::string Lower(std::string s) {
 struct TransferLoop::Handles {
   std::unique_ptr<CURLM, MultiDeleter> multi;
   std::unique_ptr<CURLSH, ShareDeleter> share;
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
 };
 
 /// A persistent transfer slot: one easy handle, reused for transfer after transfer.
@@ -82,7 +107,8 @@ struct TransferLoop::Slot {
   TransferHandle index = 0;
   Receiver* receiver = nullptr;  // set while a transfer runs
   std::string host_key;
-  std::string range;  // CURLOPT_RANGE keeps a pointer? No, it copies; kept for logs.
+  std::string range;  // the Range value, kept for logs
+  std::unique_ptr<curl_slist, SlistDeleter> headers;  // this transfer's request headers
   ResponseHeadBuilder head;
   bool head_delivered = false;
   bool rejected = false;
@@ -132,12 +158,6 @@ Status TransferLoop::Start(std::function<void()> tick) {
   curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.max_per_host));
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.max_slots));
   curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  for (const std::string& h : options_.headers) {
-    curl_slist* grown = curl_slist_append(handles_->headers.get(), h.c_str());
-    if (!grown) return Status::Error(ErrorClass::kInternal, "out of memory");
-    (void)handles_->headers.release();
-    handles_->headers.reset(grown);
-  }
   tick_ = std::move(tick);
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -265,7 +285,13 @@ void TransferLoop::Configure(Slot& slot, const Request& request) {
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, options_.max_redirects);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  if (handles_->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, handles_->headers.get());
+  // Per transfer: the user's headers, If-Range, and an explicit request for
+  // the identity encoding, so body bytes are file bytes at their offsets.
+  slot.headers.reset();
+  for (const std::string& h : options_.headers) AppendHeader(slot.headers, h);
+  AppendHeader(slot.headers, "Accept-Encoding: identity");
+  if (!request.if_range.empty()) AppendHeader(slot.headers, "If-Range: " + request.if_range);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot.headers.get());
   if (!options_.ca_certificate.empty()) {
     curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_certificate.c_str());
   }
@@ -273,8 +299,8 @@ void TransferLoop::Configure(Slot& slot, const Request& request) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  // No CURLOPT_ACCEPT_ENCODING: we ask for identity, so body bytes are file
-  // bytes and can be written at their Range offsets.
+  // No CURLOPT_ACCEPT_ENCODING: libcurl never decodes, so a server that
+  // sends an encoding anyway gets its bytes saved as they came.
   slot.range = std::to_string(request.first) + "-" +
                (request.last ? std::to_string(*request.last) : std::string());
   curl_easy_setopt(e, CURLOPT_RANGE, slot.range.c_str());
@@ -349,6 +375,7 @@ void TransferLoop::DrainCompletions() {
     } else if (code != CURLE_OK) {
       const std::string text = slot->error[0] ? slot->error : curl_easy_strerror(code);
       result.status = Status::Error(Classify(code), text);
+      result.transient = IsTransient(code);
     }
     Finish(*slot, result);
   }
@@ -362,6 +389,9 @@ void TransferLoop::Finish(Slot& slot, const TransferResult& result) {
   stats_.connections_opened += static_cast<std::uint64_t>(result.connects);
   if (result.connects == 0) ++stats_.requests_reused;
   Receiver* receiver = std::exchange(slot.receiver, nullptr);
+  // An abort asked for while this transfer was finishing on its own is moot,
+  // and must not hit the next transfer to use this slot.
+  std::erase_if(aborted_, [&](const auto& entry) { return entry.first == &slot; });
   idle_.push_back(&slot);
   receiver->OnDone(result);
 }

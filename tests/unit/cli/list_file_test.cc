@@ -174,7 +174,7 @@ TEST(ListReader, UnknownKeyIsAnErrorButTheEntryRuns) {
   const std::vector<ListItem> items = ReadAll("http://h/a\n  split=5\n  out=a\n");
   ASSERT_EQ(items.size(), 2U);
   EXPECT_EQ(items[0].error.message(),
-            "urls.txt:2: unknown option 'split' (haul supports out= and dir=)");
+            "urls.txt:2: unknown option 'split' (haul supports out=, dir= and checksum=)");
   EXPECT_TRUE(items[1].ok());
   EXPECT_EQ(items[1].job.out, "a");
   EXPECT_EQ(items[1].line, 1U);

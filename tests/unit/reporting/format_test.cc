@@ -18,16 +18,24 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   s.requests_reused = 12;
   s.peak_slots = 8;
   s.slots_created = 9;
+  s.bytes_received = 200;
+  s.bytes_resumed = 100;
+  s.retries = 2;
+  s.restarts = 1;
   EXPECT_EQ(FormatStats(s),
             "downloads ok: 3\n"
             "downloads failed: 1\n"
             "bytes: 123456789\n"
+            "bytes received: 200\n"
+            "bytes resumed: 100\n"
             "wall seconds: 2.345\n"
             "requests: 17\n"
             "connections opened: 5\n"
             "requests reusing a connection: 12\n"
             "peak transfer slots: 8\n"
-            "transfer slots created: 9\n");
+            "transfer slots created: 9\n"
+            "retries: 2\n"
+            "restarts: 1\n");
 }
 
 TEST(FormatStats, WallSecondsAlwaysHaveThreeDecimals) {

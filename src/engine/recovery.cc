@@ -1,0 +1,264 @@
+// Implements the recovering half of engine/core.h: retries with backoff,
+// falling back to fewer connections, starting over when the file changed,
+// stall detection, and the resume state saved while a download runs.
+// docs/reliability.md lists every case and what happens.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cinttypes>
+
+#include "engine/core.h"
+#include "scheduling/retry_policy.h"
+
+namespace haul::engine {
+namespace {
+
+// The state is rewritten at most this often while a download runs.
+constexpr auto kSaveInterval = std::chrono::seconds(1);
+
+std::string Speed(std::uint64_t bytes_per_second) {
+  return std::to_string(bytes_per_second) + " B/s";
+}
+
+}  // namespace
+
+void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result) {
+  if (job.failed() || job.restarting) return;  // already being dealt with
+  Recovery what = t.recovery;
+  if (what == Recovery::kNone) {
+    // The transport failed. A refused connection or unknown host on the
+    // first request is final (as for curl and wget); once the server has
+    // answered, the same error on another request is worth a retry.
+    const bool answered = job.plan.has_value() || job.stream_ended;
+    const bool transient = result.transient ||
+                           (answered && result.status.error_class() == ErrorClass::kNetwork);
+    what = transient ? Recovery::kRetry : Recovery::kFail;
+  }
+  switch (what) {
+    case Recovery::kNone:
+    case Recovery::kFail:
+      Fail(job, result.status);
+      return;
+    case Recovery::kRestart:
+      Restart(job, result.status, true);
+      return;
+    case Recovery::kFallback:
+      spdlog::info("{}: {}; using fewer connections", job.url, result.status.message());
+      // Falling back is the remedy; only when there is nothing left to fall
+      // back to does a refusal count against the retries. With no open-ended
+      // first request left to read on, the last resort is one stream from 0.
+      if (FallBack(job)) return;
+      CountFailure(job, result.status, std::nullopt);
+      if (!job.failed() && !HasStream(job)) {
+        job.single_stream = true;
+        Restart(job, result.status, false);
+      }
+      return;
+    case Recovery::kRetry:
+      break;
+  }
+  spdlog::info("{}: {}; retrying", job.url, result.status.message());
+  CountFailure(job, result.status, t.retry_after);
+  if (job.failed()) return;
+  if (!job.plan) {
+    // The first request failed: before its head, ask again from the start;
+    // a stream of unknown size that broke off can only be fetched again whole.
+    if (job.received == 0) {
+      job.phase = Job::Phase::kReady;
+    } else {
+      Restart(job, result.status, false);
+    }
+  } else if (!job.splittable && !job.plan->done()) {
+    Restart(job, result.status, false);  // one stream without ranges: all again
+  }
+  // Otherwise the piece's remainder went back to the plan: FillSlots
+  // starts it again once retry_at has passed.
+}
+
+void Core::CountFailure(Job& job, const Status& status, std::optional<double> retry_after) {
+  if (job.failed()) return;
+  ++job.failures_in_a_row;
+  if (job.failures_in_a_row > options_.retries) {
+    Fail(job, Status::Error(status.error_class(),
+                            status.message() + " (gave up after " +
+                                std::to_string(options_.retries) + " retries)"));
+    return;
+  }
+  ++job.retries;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double wait =
+      scheduling::RetryDelaySeconds(job.failures_in_a_row, options_.retry_wait_seconds,
+                                    options_.max_retry_wait_seconds, unit(rng_), retry_after);
+  job.retry_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(wait));
+  spdlog::debug("job {}: retry {} in {:.2f} s", job.id, job.failures_in_a_row, wait);
+}
+
+bool Core::FallBack(Job& job) {
+  job.fallback = true;
+  // The transfers still running are the ones the server accepts; no more.
+  const auto running = static_cast<int>(job.transfers.size()) - 1;  // minus the one ending
+  const int before = job.connection_cap;
+  job.connection_cap = std::max(1, std::min(job.connection_cap, running));
+  MergeIntoStream(job);
+  return job.connection_cap < before;
+}
+
+bool Core::HasStream(const Job& job) const {
+  return std::any_of(job.transfers.begin(), job.transfers.end(), [&](const auto& t) {
+    return t->probe() && t->piece && t->recovery == Recovery::kNone &&
+           job.plan->piece(*t->piece).state == scheduling::ChunkPlan::State::kInFlight;
+  });
+}
+
+void Core::MergeIntoStream(Job& job) {
+  // The first request asked for "bytes=0-" (or from a resume point) without
+  // an end, so while it runs it can simply keep reading the pieces after its
+  // own that nobody else has.
+  if (!job.plan) return;
+  for (auto& t : job.transfers) {
+    if (t->probe() && t->piece && job.plan->piece(*t->piece).state ==
+                                      scheduling::ChunkPlan::State::kInFlight) {
+      job.plan->MergeFollowing(*t->piece);
+    }
+  }
+}
+
+void Core::Restart(Job& job, const Status& why, bool file_changed) {
+  if (file_changed && ++job.restarts > options_.max_restarts) {
+    Fail(job, Status::Error(ErrorClass::kProtocol,
+                            why.message() + " (started over " +
+                                std::to_string(options_.max_restarts) + " times; giving up)"));
+    return;
+  }
+  spdlog::warn("{}: {}; starting over", job.url, why.message());
+  job.restarting = true;
+  for (auto& t : job.transfers) loop_.Abort(t->handle, why);
+  MaybeClose(job);
+}
+
+void Core::FinishRestart(Job& job) {
+  // Nothing runs and nothing is being written: empty the partial and drop
+  // the state before a byte of the new file arrives.
+  job.phase = Job::Phase::kOpening;
+  PostToWriters([this, id = job.id, file = job.file, state = job.state_path] {
+    storage::RemoveState(state);
+    Status s = file->Truncate(0);
+    loop_.Post([this, id, s = std::move(s)]() mutable { OnRestarted(id, std::move(s)); });
+  });
+}
+
+void Core::OnRestarted(JobId id, Status status) {
+  Job* job = Find(id);
+  if (job->plan) bytes_known_total_ -= job->plan->size();
+  bytes_received_ -= std::min(bytes_received_, job->received + job->resumed_bytes);
+  last_progress_bytes_ = std::min(last_progress_bytes_, bytes_received_);
+  job->plan.reset();
+  job->splittable = false;
+  job->stream_ended = false;
+  job->etag.clear();
+  job->last_modified.clear();
+  job->content_encoding.clear();
+  job->resume.reset();
+  job->written = scheduling::RangeSet{};
+  job->received = 0;
+  job->resumed_bytes = 0;
+  job->state_on_disk = false;
+  job->saved_covered = 0;
+  job->fallback = false;
+  job->connection_cap = options_.connections_per_download;
+  job->commit_path = job->final_path;
+  job->restarting = false;
+  job->phase = Job::Phase::kReady;
+  if (!status.ok()) {
+    Fail(*job, std::move(status));
+    return;
+  }
+  FillSlots();
+}
+
+void Core::CheckStalls(Clock::time_point now) {
+  if (options_.lowest_speed_limit == 0) return;
+  const auto window = std::chrono::seconds(options_.speed_time_seconds);
+  const std::uint64_t least =
+      options_.lowest_speed_limit * static_cast<std::uint64_t>(options_.speed_time_seconds);
+  for (auto& [id, job] : jobs_) {
+    for (auto& t : job->transfers) {
+      if (t->paused || t->recovery != Recovery::kNone) continue;
+      if (now - t->window_start < window) continue;
+      if (t->window_bytes < least) {
+        // Its range goes back to the plan and is fetched again; a steal may
+        // already have given half of it to a faster connection.
+        t->recovery = Recovery::kRetry;
+        loop_.Abort(t->handle,
+                    Status::Error(ErrorClass::kNetwork,
+                                  "transfer stalled (under " + Speed(options_.lowest_speed_limit) +
+                                      " for " + std::to_string(options_.speed_time_seconds) + " s)"));
+        continue;
+      }
+      t->window_start = now;
+      t->window_bytes = 0;
+    }
+  }
+}
+
+std::string Core::IfRangeFor(const Job& job) const {
+  // If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
+  const std::string& etag = job.resume ? job.resume->etag : job.etag;
+  const std::string& date = job.resume ? job.resume->last_modified : job.last_modified;
+  if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
+  return date;
+}
+
+// ---- Resume state ----
+
+storage::ResumeState Core::Snapshot(const Job& job) const {
+  storage::ResumeState s;
+  s.urls = job.spec.urls;
+  s.size = job.plan ? job.plan->size() : 0;
+  s.etag = job.etag;
+  s.last_modified = job.last_modified;
+  s.piece_size = options_.min_piece_size;
+  for (const auto& r : job.written.ranges()) s.completed.push_back({r.begin, r.end});
+  return s;
+}
+
+void Core::SaveStates(Clock::time_point now) {
+  for (auto& [id, job_ptr] : jobs_) {
+    Job& job = *job_ptr;
+    if (job.phase != Job::Phase::kRunning || !job.resumable() || job.failed() ||
+        job.restarting || job.save_in_flight || now - job.last_save < kSaveInterval ||
+        job.written.covered() == job.saved_covered) {
+      continue;
+    }
+    job.last_save = now;
+    job.save_in_flight = true;
+    ++job.pending_writes;  // the close waits for it
+    const std::uint64_t covered = job.written.covered();
+    // Every range in the snapshot was written before the snapshot was taken;
+    // the sync makes those bytes durable before the state vouches for them.
+    PostToWriters([this, id = job.id, file = job.file, path = job.state_path,
+                   state = Snapshot(job), covered] {
+      Status s = file->Sync();
+      if (s.ok()) s = storage::SaveState(path, state);
+      loop_.Post([this, id, covered, s = std::move(s)]() mutable {
+        OnStateSaved(id, covered, std::move(s));
+        OnWritten(id, 0, 0, Status::Ok());
+      });
+    });
+  }
+}
+
+void Core::OnStateSaved(JobId id, std::uint64_t covered, Status status) {
+  Job* job = Find(id);
+  job->save_in_flight = false;
+  if (!status.ok()) {
+    // The download goes on; only a resume after a crash loses out.
+    spdlog::warn("{}", status.message());
+    return;
+  }
+  job->state_on_disk = true;
+  job->saved_covered = covered;
+}
+
+}  // namespace haul::engine
