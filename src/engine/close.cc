@@ -24,6 +24,52 @@ bool WorthResuming(ErrorClass c) {
   }
 }
 
+/// Everything the writer thread needs to end a job's partial.
+struct CloseTask {
+  std::shared_ptr<storage::PartFile> file;
+  bool failed = false;
+  bool untouched = false;  ///< leave partial and state exactly as found
+  bool keep = false;       ///< keep the partial and save its state
+  bool had_state = false;  ///< a state file may exist and must go otherwise
+  std::uint64_t size = 0;
+  bool overwrite = false;
+  std::string commit_path;
+  std::string state_path;
+  storage::ResumeState state;
+  std::optional<integrity::Checksum> checksum;
+};
+
+/// Runs on a writer thread: verify and commit, keep, or discard.
+Status RunCloseTask(const CloseTask& t) {
+  if (t.untouched) {
+    t.file->Keep();
+    return Status::Ok();
+  }
+  if (t.keep) {
+    // The bytes first, then the state that vouches for them.
+    Status saved = t.file->Sync();
+    if (saved.ok()) saved = storage::SaveState(t.state_path, t.state);
+    if (!saved.ok()) spdlog::warn("cannot keep resume state: {}", saved.message());
+    t.file->Keep();
+    return Status::Ok();
+  }
+  if (t.failed) {
+    // Only a partial this job opened (and locked) is ours to delete.
+    if (t.file->is_open()) t.file->Discard();
+    if (t.had_state) storage::RemoveState(t.state_path);
+    return Status::Ok();
+  }
+  Status s = Status::Ok();
+  if (t.checksum) s = integrity::VerifyFile(t.file->fd(), t.size, *t.checksum);
+  if (s.ok()) {
+    s = t.file->CommitAs(t.size, t.overwrite, t.commit_path);
+  } else {
+    t.file->Discard();  // wrong bytes are of no use to a resume either
+  }
+  if (t.had_state) storage::RemoveState(t.state_path);
+  return s;
+}
+
 }  // namespace
 
 void Core::OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status) {
@@ -71,43 +117,27 @@ void Core::MaybeClose(Job& job) {
 
 void Core::Close(Job& job) {
   job.phase = Job::Phase::kClosing;
+  CloseTask task;
+  task.file = job.file;
+  task.failed = job.failed();
+  // A partial from an earlier run that this run never got to check against
+  // the server (it failed or was interrupted first) stays exactly as it was.
+  task.untouched = job.failed() && job.resume.has_value();
   // A failed download that can be resumed keeps its partial and state (an
   // interrupted one, a full disk, a server gone away); one that cannot, or
   // whose bytes are wrong, leaves nothing behind.
-  const bool keep = job.failed() && !job.restarting && job.resumable() && job.file->is_open() &&
-                    WorthResuming(job.failure.error_class()) &&
-                    (job.written.covered() > 0 || job.state_on_disk);
-  const bool had_state = job.state_on_disk || job.save_in_flight;
-  // A partial from an earlier run that this run never got to check against
-  // the server (it failed or was interrupted first) stays exactly as it was.
-  const bool untouched = job.failed() && job.resume.has_value();
-  PostToWriters([this, id = job.id, file = job.file, failed = job.failed(), keep, had_state, untouched,
-                 size = job.final_size(), overwrite = options_.overwrite,
-                 commit_path = job.commit_path, state_path = job.state_path,
-                 state = keep ? Snapshot(job) : storage::ResumeState{},
-                 checksum = job.checksum] {
-    Status s = Status::Ok();
-    if (untouched) {
-      file->Keep();
-    } else if (keep) {
-      // The bytes first, then the state that vouches for them.
-      Status saved = file->Sync();
-      if (saved.ok()) saved = storage::SaveState(state_path, state);
-      if (!saved.ok()) spdlog::warn("cannot keep resume state: {}", saved.message());
-      file->Keep();
-    } else if (failed) {
-      // Only a partial this job opened (and locked) is ours to delete.
-      if (file->is_open()) file->Discard();
-      if (had_state) storage::RemoveState(state_path);
-    } else {
-      if (checksum) s = integrity::VerifyFile(file->fd(), size, *checksum);
-      if (s.ok()) {
-        s = file->CommitAs(size, overwrite, commit_path);
-      } else {
-        file->Discard();  // wrong bytes are of no use to a resume either
-      }
-      if (had_state) storage::RemoveState(state_path);
-    }
+  task.keep = job.failed() && !job.restarting && job.resumable() && job.file->is_open() &&
+              WorthResuming(job.failure.error_class()) &&
+              (job.written.covered() > 0 || job.state_on_disk);
+  task.had_state = job.state_on_disk || job.save_in_flight;
+  task.size = job.final_size();
+  task.overwrite = options_.overwrite;
+  task.commit_path = job.commit_path;
+  task.state_path = job.state_path;
+  if (task.keep) task.state = Snapshot(job);
+  task.checksum = job.checksum;
+  PostToWriters([this, id = job.id, task = std::move(task)] {
+    Status s = RunCloseTask(task);
     loop_.Post([this, id, s = std::move(s)]() mutable { OnClosed(id, std::move(s)); });
   });
 }

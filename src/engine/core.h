@@ -98,7 +98,7 @@ class Core {
 
   // ---- Resume state (engine/recovery.cc) ----
   void SaveStates(Clock::time_point now);
-  void OnStateSaved(JobId id, std::uint64_t covered, Status status);
+  void OnStateSaved(JobId id, std::uint64_t covered, const Status& status);
   storage::ResumeState Snapshot(const Job& job) const;
   void OnClosed(JobId id, Status status);
   void ResumePaused();

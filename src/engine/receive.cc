@@ -137,7 +137,7 @@ void Core::PlanFile(Job& job, PieceTransfer& t, std::uint64_t size) {
     Status saved = storage::SaveState(path, state);
     Status s = file->Preallocate(n);
     loop_.Post([this, id, saved = std::move(saved), s = std::move(s)]() mutable {
-      OnStateSaved(id, 0, std::move(saved));
+      OnStateSaved(id, 0, saved);
       OnWritten(id, 0, 0, std::move(s));
     });
   });

@@ -242,14 +242,14 @@ void Core::SaveStates(Clock::time_point now) {
       Status s = file->Sync();
       if (s.ok()) s = storage::SaveState(path, state);
       loop_.Post([this, id, covered, s = std::move(s)]() mutable {
-        OnStateSaved(id, covered, std::move(s));
+        OnStateSaved(id, covered, s);
         OnWritten(id, 0, 0, Status::Ok());
       });
     });
   }
 }
 
-void Core::OnStateSaved(JobId id, std::uint64_t covered, Status status) {
+void Core::OnStateSaved(JobId id, std::uint64_t covered, const Status& status) {
   Job* job = Find(id);
   job->save_in_flight = false;
   if (!status.ok()) {
