@@ -27,6 +27,14 @@ class ServerFaultsTest : public FaultSuite {
     args.push_back(Url(name, kSizeQuery + "&" + query));
     return Haul(args);
   }
+  /// Fetch, expecting success and the server's exact bytes in `name`.
+  ProcessResult FetchWhole(const std::string& name, const std::string& query,
+                           std::vector<std::string> extra = {}) {
+    ProcessResult r = Fetch(name, query, std::move(extra));
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(HasContent(work_ / name, kSize));
+    return r;
+  }
   std::uint64_t Stat(const ProcessResult& r, const std::string& key) {
     const auto value = StatInt(ParseStats(r.err), key);
     if (!value) ADD_FAILURE() << "no '" << key << "' in --stats:\n" << r.err;
@@ -45,9 +53,7 @@ class ServerFaultsTest : public FaultSuite {
 };
 
 TEST_F(ServerFaultsTest, ResetRetriesOnlyTheMissingRemainder) {
-  const auto r = Fetch("reset.bin", "reset_after=300000&fault_count=3");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "reset.bin", kSize));
+  const auto r = FetchWhole("reset.bin", "reset_after=300000&fault_count=3");
   ExpectOnlyFile("reset.bin");
   EXPECT_GE(Stat(r, "retries"), 3u) << r.err;
   // The first request was cut after 300000 bytes; its retry starts there.
@@ -56,9 +62,7 @@ TEST_F(ServerFaultsTest, ResetRetriesOnlyTheMissingRemainder) {
 }
 
 TEST_F(ServerFaultsTest, ShortBodyRetriesOnlyTheMissingRemainder) {
-  const auto r = Fetch("short.bin", "short=100000&fault_count=1");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "short.bin", kSize));
+  const auto r = FetchWhole("short.bin", "short=100000&fault_count=1");
   EXPECT_TRUE(AnyRangeStartsAt(server().Stats("short.bin"), 100000));
 }
 
@@ -103,25 +107,19 @@ TEST_F(ServerFaultsTest, RetriesAreBounded) {
 }
 
 TEST_F(ServerFaultsTest, IgnoredRangeIsOneStream) {
-  const auto r = Fetch("norange.bin", "ignore_range=1");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "norange.bin", kSize));
+  const auto r = FetchWhole("norange.bin", "ignore_range=1");
   EXPECT_EQ(server().Stats("norange.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeOffsetIsRejectedAndTheFileIsExact) {
   // Every range request after the first answers for the wrong offset: none
   // of those bytes may land in the file.
-  const auto r = Fetch("badoffset.bin", "bad_range=offset&fault_ranged=1");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "badoffset.bin", kSize));
+  const auto r = FetchWhole("badoffset.bin", "bad_range=offset&fault_ranged=1");
   ExpectOnlyFile("badoffset.bin");
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeTotalIsRejectedAndTheFileIsExact) {
-  const auto r = Fetch("badtotal.bin", "bad_range=total&fault_ranged=1");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "badtotal.bin", kSize));
+  const auto r = FetchWhole("badtotal.bin", "bad_range=total&fault_ranged=1");
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeOnTheFirstRequestFailsCleanly) {
@@ -151,25 +149,19 @@ TEST_F(ServerFaultsTest, FileThatKeepsChangingFailsAndLeavesNothing) {
 }
 
 TEST_F(ServerFaultsTest, ChunkedWithoutLengthIsOneStream) {
-  const auto r = Fetch("chunked.bin", "chunked=1");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "chunked.bin", kSize));
+  const auto r = FetchWhole("chunked.bin", "chunked=1");
   EXPECT_EQ(server().Stats("chunked.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, ContentEncodingIsSavedRawInOneStream) {
   // The server labels its 206 responses gzip although haul asked for
   // identity: the bytes are saved as sent, from one stream, never split.
-  const auto r = Fetch("encoded.bin", "encoding=gzip");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "encoded.bin", kSize));
+  const auto r = FetchWhole("encoded.bin", "encoding=gzip");
   EXPECT_EQ(server().Stats("encoded.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, RedirectsAreFollowedForEveryPiece) {
-  const auto r = Fetch("redirected.bin", "redirect=3", {"-x", "4"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_TRUE(HasContent(work_ / "redirected.bin", kSize));
+  const auto r = FetchWhole("redirected.bin", "redirect=3", {"-x", "4"});
   // Each of the 4 pieces walked the 3 redirects (signed URLs are per request).
   EXPECT_GE(server().Stats("redirected.bin").requests, 4 * 4);
 }

@@ -20,6 +20,8 @@
 #include <system_error>
 #include <vector>
 
+#include "temp_files.h"
+
 namespace haul::storage {
 namespace {
 
@@ -338,35 +340,9 @@ TEST(ResumeStateReject, MutatedBytesParseOnlyIntoValidStates) {
 // ---------------------------------------------------------------------------
 // Files.
 
-/// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/haul-state-test-XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
+using test_files::ReadFile;
+using test_files::TempDir;
+using test_files::WriteFile;
 
 bool Exists(const std::string& path) {
   struct stat st {};
