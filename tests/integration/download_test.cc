@@ -66,7 +66,11 @@ TEST_F(DownloadTest, MemoryDoesNotGrowWithTheFileSize) {
   const ProcessResult large = Haul({"-q", Url("/mem-large.bin")});
   ASSERT_EQ(large.exit_code, 0) << Describe(large);
   EXPECT_TRUE(FilesEqual(Served("mem-large.bin"), work_ / "mem-large.bin"));
-  EXPECT_LT(large.max_rss_kib, small.max_rss_kib + 16 * 1024)
+  // The write pipeline may fill its whole buffer budget (2 * 64 + 4 buffers
+  // of 128 KiB, 16.5 MiB) when the disk is slower than the network, for
+  // example while a resume-state save syncs the partial; that is bounded
+  // and the same for any size, so the limit is the budget plus slack.
+  EXPECT_LT(large.max_rss_kib, small.max_rss_kib + 24 * 1024)
       << "peak RSS " << small.max_rss_kib << " KiB for 8 MiB, " << large.max_rss_kib
       << " KiB for 128 MiB";
   fs::remove(Served("mem-large.bin"));
