@@ -146,6 +146,17 @@ Status CheckSources(const CommandLine& cl) {
   return Status::Ok();
 }
 
+Status CheckMirrors(const CommandLine& cl) {
+  if (cl.mirrors.empty()) return Status::Ok();
+  if (!cl.input_file.empty()) {
+    return UsageError("--mirror cannot be used with -i/--input-file (put mirrors on the entry's line)");
+  }
+  if (cl.urls.size() != 1) {
+    return UsageError("--mirror needs exactly one URL (got " + std::to_string(cl.urls.size()) + ")");
+  }
+  return Status::Ok();
+}
+
 Status CheckChecksum(const CommandLine& cl) {
   if (cl.checksum.empty()) return Status::Ok();
   if (!cl.input_file.empty()) {
@@ -244,6 +255,11 @@ void Parser::AddOutputOptions() {
   app_.add_flag("--content-disposition", cl_.options.content_disposition,
                 "name the file as the server's Content-Disposition says (base name only)")
       ->group(group);
+  // One value per --mirror, or the URLs after it would be taken as mirrors.
+  app_.add_option("--mirror", cl_.mirrors,
+                  "another URL of the same file, used as an extra source (repeatable)")
+      ->type_name("URL")->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->group(group);
   app_.add_option("--checksum", cl_.checksum,
                   "verify the file: TYPE=HEX, TYPE one of md5, sha-1, sha-256, sha-512")
       ->type_name("TYPE=HEX")->group(group);
@@ -394,6 +410,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   if (s.ok() && cl.output != "-") s = CheckSources(cl);
   if (s.ok()) s = CheckOutput(cl);
   if (s.ok()) s = CheckChecksum(cl);
+  if (s.ok()) s = CheckMirrors(cl);
   return s;
 }
 

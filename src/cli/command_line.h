@@ -28,6 +28,7 @@ struct CommandLine {
   std::string output;             ///< -o: output file for the single URL
   std::string dir;                ///< -d: output directory
   std::string checksum;           ///< --checksum TYPE=HEX for the single URL
+  std::vector<std::string> mirrors;  ///< --mirror: more sources of the single URL's file
   bool quiet = false;             ///< -q: errors only
   bool verbose = false;           ///< -v: debug logging
   bool stats = false;             ///< --stats: run statistics at exit

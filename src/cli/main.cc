@@ -124,12 +124,26 @@ class Feeder {
       }
       JobSpec spec;
       spec.urls = {url};
+      if (!AddMirrors(spec)) continue;
       spec.out = cl_.output;
       spec.dir = cl_.dir;
       spec.checksum = cl_.checksum;
       spec.origin = "argv";
       engine_.Submit(std::move(spec));
     }
+  }
+
+  /// Appends the --mirror URLs (only given with one URL); a bad one is an
+  /// input error and the download does not run.
+  bool AddMirrors(JobSpec& spec) {
+    for (const std::string& mirror : cl_.mirrors) {
+      if (Status s = CheckUrl(mirror); !s.ok()) {
+        InputError(Status::Error(s.error_class(), "--mirror " + mirror + ": " + s.message()));
+        return false;
+      }
+      spec.urls.push_back(mirror);
+    }
+    return true;
   }
 
   /// Streams the list: one entry read, one submitted (Submit blocks while the

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "haul/version.h"
@@ -200,6 +201,17 @@ void Core::Activate(Queued q) {
   job->commit_path = job->final_path;
   job->state_path = storage::StatePathFor(job->final_path);
   job->connection_cap = options_.connections_per_download;
+  for (const std::string& url : q.spec.urls) {
+    Source source;
+    source.url = url;
+    source.host_key = transfer::HostKeyOf(url);
+    source.checked = job->sources.empty();  // the primary is the reference
+    if (source.host_key.empty() && !job->sources.empty()) {
+      spdlog::warn("{}: ignoring malformed mirror URL {}", job->url, url);
+      continue;
+    }
+    job->sources.push_back(std::move(source));
+  }
   job->spec = std::move(q.spec);
   job->started = Clock::now();
   job->file = std::make_shared<storage::PartFile>();
@@ -282,23 +294,29 @@ void Core::FillSlots() {
 }
 
 bool Core::StartNext(Job& job) {
-  if (job.failed() || job.restarting || !loop_.HasRoom(job.host_key)) return false;
+  if (job.failed() || job.restarting) return false;
+  if (job.phase == Job::Phase::kReady && !loop_.HasRoom(job.host_key)) return false;
   if (job.retry_at != Clock::time_point{} && Clock::now() < job.retry_at) return false;
   if (job.phase == Job::Phase::kReady) {
     job.phase = Job::Phase::kRunning;
-    if (StartTransfer(job, true, std::nullopt)) return true;
+    if (StartTransfer(job, true, std::nullopt, 0)) return true;
     job.phase = Job::Phase::kReady;
     return false;
   }
-  if (job.phase != Job::Phase::kRunning || !job.plan || !job.splittable) return false;
-  if (static_cast<int>(job.transfers.size()) >= job.connection_cap) return false;
+  if (job.phase != Job::Phase::kRunning || !job.plan || !job.splittable || job.preparing) {
+    return false;
+  }
+  // Each source (the primary, each mirror) gets up to -x connections; the
+  // fastest source with room takes the next piece.
+  const std::optional<std::size_t> source = PickSource(job);
+  if (!source) return false;
   // A free slot takes the next unassigned piece; when none is left it takes
   // the second half of the largest remaining range (work stealing), if that
   // half would take the victim long enough to be worth a new connection.
   std::optional<scheduling::PieceId> piece = job.plan->TakeUnassigned();
   if (!piece) piece = job.plan->StealLargest(MinStealFor(job));
   if (!piece) return false;
-  if (!StartTransfer(job, false, piece)) {
+  if (!StartTransfer(job, false, piece, *source)) {
     job.plan->Release(*piece);
     return false;
   }
@@ -321,12 +339,44 @@ std::uint64_t Core::MinStealFor(const Job& job) const {
   return scheduling::MinStealRemainder(per_connection, kStealHorizonSeconds);
 }
 
-bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece) {
+std::optional<std::size_t> Core::PickSource(const Job& job) const {
+  const auto now = Clock::now();
+  std::optional<std::size_t> best;
+  double best_rate = -1;
+  for (std::size_t i = 0; i < job.sources.size(); ++i) {
+    const Source& s = job.sources[i];
+    const int cap = i == 0 ? job.connection_cap : options_.connections_per_download;
+    if (s.removed || now < s.penalty_until || s.active >= cap || !loop_.HasRoom(s.host_key)) {
+      continue;
+    }
+    // A mirror not yet checked gets one transfer, whose response is the check.
+    if (!s.checked) {
+      if (s.active > 0) continue;
+      return i;
+    }
+    // Per-connection rate so far; an unmeasured source counts as fast, so
+    // every source gets tried.
+    const double rate = s.busy_seconds > 0.05 ? static_cast<double>(s.bytes) / s.busy_seconds
+                                               : std::numeric_limits<double>::infinity();
+    if (rate > best_rate) {
+      best_rate = rate;
+      best = i;
+    }
+  }
+  return best;
+}
+
+bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece,
+                         std::size_t source) {
   auto t = std::make_unique<PieceTransfer>(*this, job, probe);
+  Source& src = job.sources[source];
   transfer::Request req;
-  req.url = job.url;
-  req.host_key = job.host_key;
-  req.if_range = IfRangeFor(job);
+  req.url = src.url;
+  req.host_key = src.host_key;
+  t->source = source;
+  // If-Range only with a validator this source gave (the primary's may not
+  // be comparable with a mirror's); a mirror's first response is checked.
+  req.if_range = source == 0 ? IfRangeFor(job) : (src.checked ? IfRangeOf(src) : std::string());
   if (probe) {
     // No separate probe round trip: the first chunk's GET is open-ended and
     // its response head tells the size (docs/transfer-loop.md). A resume
@@ -348,6 +398,7 @@ bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId
   const auto handle = loop_.TryStart(req, t.get());
   if (!handle) return false;
   t->handle = *handle;
+  ++src.active;
   job.transfers.push_back(std::move(t));
   job.peak_transfers = std::max(job.peak_transfers, static_cast<int>(job.transfers.size()));
   spdlog::debug("job {}: start {} bytes={}-{}", job.id, probe ? "probe" : "piece", req.first,

@@ -68,7 +68,9 @@ class Core {
   bool StartNext(Job& job);
   // The smallest remainder worth stealing, from the job's per-connection rate.
   std::uint64_t MinStealFor(const Job& job) const;
-  bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece);
+  bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece,
+                     std::size_t source);
+  std::optional<std::size_t> PickSource(const Job& job) const;
   transfer::HeadVerdict AcceptFirstResponse(Job& job, PieceTransfer& t,
                                             const transfer::ResponseHead& head, Status& why);
   transfer::HeadVerdict AcceptResumeResponse(Job& job, PieceTransfer& t,
@@ -77,6 +79,11 @@ class Core {
   void UseContentDisposition(Job& job, const transfer::ResponseHead& head);
   transfer::HeadVerdict CheckPieceResponse(Job& job, PieceTransfer& t,
                                            const transfer::ResponseHead& head, Status& why);
+  transfer::HeadVerdict CheckMirror(Job& job, PieceTransfer& t,
+                                    const transfer::ResponseHead& head, Status& why);
+  transfer::HeadVerdict CheckSourcePiece(Job& job, PieceTransfer& t,
+                                         const transfer::ResponseHead& head, Status& why,
+                                         const std::string& etag, const std::string& last_modified);
   bool Store(PieceTransfer& t, std::span<const std::byte> data);
   void Flush(PieceTransfer& t);
   void OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status);
@@ -87,6 +94,7 @@ class Core {
   // ---- Recovery (engine/recovery.cc) ----
   void Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result);
   void CountFailure(Job& job, const Status& status, std::optional<double> retry_after);
+  void RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferResult& result);
   bool FallBack(Job& job);  // false when there was nothing to fall back to
   void MergeIntoStream(Job& job);
   bool HasStream(const Job& job) const;  // an open-ended first request still reading
@@ -95,6 +103,7 @@ class Core {
   void OnRestarted(JobId id, Status status);
   void CheckStalls(Clock::time_point now);
   std::string IfRangeFor(const Job& job) const;
+  static std::string IfRangeOf(const Source& source);
 
   // ---- Resume state (engine/recovery.cc) ----
   void SaveStates(Clock::time_point now);

@@ -35,6 +35,24 @@ enum class Recovery {
   kRetry,     ///< fetch the same bytes again after a backoff
   kFallback,  ///< the server refuses extra range requests: use fewer connections
   kRestart,   ///< the file changed on the server: start over from byte 0
+  kDropSource,  ///< a mirror disagrees or keeps failing: stop using it
+};
+
+/// One URL a download's bytes may come from: the primary (index 0) or a
+/// mirror. A mirror's first response is checked against the primary's
+/// (size, validators) before any of its bytes are used.
+struct Source {
+  std::string url;
+  std::string host_key;
+  std::string etag;           ///< its own validators, once checked
+  std::string last_modified;
+  bool checked = false;  ///< it answered a range request consistently
+  bool removed = false;  ///< out of rotation for good
+  Clock::time_point penalty_until{};  ///< 429/503: not before this
+  int active = 0;         ///< transfers running from it
+  int failures = 0;       ///< failures in a row
+  std::uint64_t bytes = 0;  ///< body bytes taken from it
+  double busy_seconds = 0;  ///< summed transfer time, for its per-connection rate
 };
 
 /// One HTTP transfer of a job: its first request (the probe, "bytes=0-") or
@@ -58,6 +76,10 @@ class PieceTransfer final : public transfer::Receiver {
   std::uint64_t buffer_offset = 0;  ///< file offset of buffer's first byte
   transfer::TransferHandle handle = 0;
   bool paused = false;
+  std::size_t source = 0;  ///< index into Job::sources
+  Clock::time_point started = Clock::now();
+  /// A second transfer of a straggler's remaining range (first writer wins).
+  bool hedge = false;
   /// Set when this side rejected or aborted the transfer: how to recover.
   Recovery recovery = Recovery::kNone;
   /// Seconds the server asked us to wait (Retry-After on 429 and 503).
@@ -85,6 +107,7 @@ struct Job {
   JobSpec spec;
   std::string url;       ///< the primary URL
   std::string host_key;  ///< transfer::HostKeyOf(url)
+  std::vector<Source> sources;  ///< the primary, then mirrors (JobSpec::urls)
   std::string final_path;  ///< where Open put the partial: final_path + ".part"
   std::string commit_path;  ///< the final name; differs with Content-Disposition
   std::string state_path;  ///< the resume state beside the partial
@@ -110,6 +133,7 @@ struct Job {
   scheduling::RangeSet written;  ///< bytes known to be in the partial
   bool state_on_disk = false;  ///< a state file for this download exists
   bool save_in_flight = false;
+  bool preparing = false;  ///< first state save and preallocation under way
   std::uint64_t saved_covered = 0;  ///< written.covered() at the last save
   Clock::time_point last_save = Clock::now();
 

@@ -43,6 +43,12 @@ bool SameValidators(const std::string& etag, const std::string& last_modified,
   return last_modified.empty() || head.last_modified.empty() || last_modified == head.last_modified;
 }
 
+// If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
+std::string IfRangeValue(const std::string& etag, const std::string& date) {
+  if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
+  return date;
+}
+
 bool IsIdentity(const std::string& encoding) {
   return encoding.empty() || encoding == "identity" || encoding == "IDENTITY";
 }
@@ -52,6 +58,8 @@ bool IsIdentity(const std::string& encoding) {
 Recovery RecoveryForStatus(const Job& job, const PieceTransfer& t,
                            const transfer::ResponseHead& head) {
   if (scheduling::IsRetryableHttpStatus(head.status)) return Recovery::kRetry;
+  // A mirror that refuses is out of rotation, not the download.
+  if (t.source != 0) return Recovery::kDropSource;
   // A resume asked for bytes that no longer exist: the file shrank.
   if (t.probe() && job.resume && head.status == 416) return Recovery::kRestart;
   const bool refused = head.status == 403 || head.status == 404 || head.status == 410;
@@ -121,7 +129,9 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
 }
 
 void Core::PlanFile(Job& job, PieceTransfer& t, std::uint64_t size) {
-  const int connections = job.splittable ? job.connection_cap : 1;
+  // -x connections per source: the primary and each mirror.
+  const int connections =
+      job.splittable ? job.connection_cap * static_cast<int>(job.sources.size()) : 1;
   job.plan.emplace(size, connections, options_.min_piece_size);
   t.piece = job.plan->TakeUnassigned();  // piece 0, which starts at byte 0
   bytes_known_total_ += size;
@@ -130,15 +140,19 @@ void Core::PlanFile(Job& job, PieceTransfer& t, std::uint64_t size) {
   // its space: a disk that is full fails now, and the state is already
   // there for a resume once space is freed. Counted as a pending write so
   // the commit never overtakes it.
+  // No byte is written before both are done: the transfer pauses until then.
   ++job.pending_writes;
   job.save_in_flight = true;
+  job.preparing = true;
   PostToWriters([this, id = job.id, file = job.file, n = size, path = job.state_path,
                  state = Snapshot(job)] {
     Status saved = storage::SaveState(path, state);
     Status s = file->Preallocate(n);
     loop_.Post([this, id, saved = std::move(saved), s = std::move(s)]() mutable {
+      Find(id)->preparing = false;
       OnStateSaved(id, 0, saved);
       OnWritten(id, 0, 0, std::move(s));
+      ResumePaused();
     });
   });
 }
@@ -204,9 +218,56 @@ void Core::UseContentDisposition(Job& job, const transfer::ResponseHead& head) {
 
 HeadVerdict Core::CheckPieceResponse(Job& job, PieceTransfer& t,
                                      const transfer::ResponseHead& head, Status& why) {
+  if (t.source == 0) return CheckSourcePiece(job, t, head, why, job.etag, job.last_modified);
+  Source& src = job.sources[t.source];
+  if (!src.checked) return CheckMirror(job, t, head, why);
+  const HeadVerdict v = CheckSourcePiece(job, t, head, why, src.etag, src.last_modified);
+  // What would restart the download or reduce its connections when the
+  // primary does it only takes this mirror out of rotation.
+  if (v == HeadVerdict::kReject) t.recovery = Recovery::kDropSource;
+  return v;
+}
+
+HeadVerdict Core::CheckMirror(Job& job, PieceTransfer& t, const transfer::ResponseHead& head,
+                              Status& why) {
+  // A mirror's bytes are combined with the primary's only if it serves the
+  // same file: the same size, and validators that agree where comparable
+  // (an ETag only on the primary's host, since servers derive them
+  // differently; Last-Modified anywhere).
+  Source& src = job.sources[t.source];
+  const auto& cr = head.content_range;
+  std::string why_not;
+  if (head.status != 206 || !cr || cr->unsatisfied || cr->first != t.offset) {
+    why_not = "no usable range response (HTTP " + std::to_string(head.status) + ", Content-Range " +
+              DescribeRange(head) + ")";
+  } else if (cr->total != job.plan->size()) {
+    why_not = "size " + (cr->total ? std::to_string(*cr->total) : std::string("unknown")) +
+              " instead of " + std::to_string(job.plan->size());
+  } else if (src.host_key == job.host_key && !job.etag.empty() && !head.etag.empty() &&
+             job.etag != head.etag) {
+    why_not = "ETag " + head.etag + " instead of " + job.etag;
+  } else if (!job.last_modified.empty() && !head.last_modified.empty() &&
+             job.last_modified != head.last_modified) {
+    why_not = "Last-Modified " + head.last_modified + " instead of " + job.last_modified;
+  } else if (head.content_encoding != job.content_encoding) {
+    why_not = "Content-Encoding '" + head.content_encoding + "'";
+  }
+  if (!why_not.empty()) {
+    t.recovery = Recovery::kDropSource;
+    return Reject(why, ErrorClass::kProtocol, "mirror " + src.url + " disagrees: " + why_not);
+  }
+  src.checked = true;
+  src.etag = head.etag;
+  src.last_modified = head.last_modified;
+  return HeadVerdict::kAccept;
+}
+
+HeadVerdict Core::CheckSourcePiece(Job& job, PieceTransfer& t, const transfer::ResponseHead& head,
+                                   Status& why, const std::string& etag,
+                                   const std::string& last_modified) {
   if (head.status != 206) {
     // Sent with If-Range: a 200 is the server saying the file changed.
-    if (!IfRangeFor(job).empty()) {
+    if (!IfRangeValue(etag, last_modified).empty()) {
       t.recovery = Recovery::kRestart;
       return Reject(why, ErrorClass::kProtocol,
                     "the file changed on the server during the download (HTTP " +
@@ -220,10 +281,10 @@ HeadVerdict Core::CheckPieceResponse(Job& job, PieceTransfer& t,
   if (cr && !cr->unsatisfied && cr->total && *cr->total != job.plan->size()) {
     // With validators that still agree, the server's arithmetic is broken,
     // not the file changed; without them, assume the worst.
-    const bool vouched = (!job.etag.empty() && head.etag == job.etag) ||
-                         (!job.last_modified.empty() && head.last_modified == job.last_modified);
-    t.recovery = vouched && SameValidators(job.etag, job.last_modified, head) ? Recovery::kFallback
-                                                                              : Recovery::kRestart;
+    const bool vouched = (!etag.empty() && head.etag == etag) ||
+                         (!last_modified.empty() && head.last_modified == last_modified);
+    t.recovery = vouched && SameValidators(etag, last_modified, head) ? Recovery::kFallback
+                                                                      : Recovery::kRestart;
     return Reject(why, ErrorClass::kProtocol,
                   "the file changed size on the server during the download (" +
                       std::to_string(job.plan->size()) + " -> " + std::to_string(*cr->total) + ")");
@@ -234,7 +295,7 @@ HeadVerdict Core::CheckPieceResponse(Job& job, PieceTransfer& t,
                   "Content-Range " + DescribeRange(head) + " does not match the request for bytes " +
                       std::to_string(t.offset) + "- of " + std::to_string(job.plan->size()));
   }
-  if (!SameValidators(job.etag, job.last_modified, head)) {
+  if (!SameValidators(etag, last_modified, head)) {
     t.recovery = Recovery::kRestart;
     return Reject(why, ErrorClass::kProtocol, "the file changed on the server during the download");
   }
@@ -249,6 +310,11 @@ HeadVerdict Core::CheckPieceResponse(Job& job, PieceTransfer& t,
 BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   Job& job = t.job();
   if (job.failed()) return {BodyVerdict::kStop, 0};
+  if (job.preparing) {  // the state and the space reservation come first
+    t.paused = true;
+    paused_.push_back(&t);
+    return {BodyVerdict::kPause, 0};
+  }
   // A piece's end can shrink while it runs (a steal), so look it up each time.
   std::size_t take = data.size();
   if (t.piece) {
@@ -272,6 +338,8 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   t.offset += take;
   t.window_bytes += take;
   job.received += take;
+  job.sources[t.source].bytes += take;
+  if (take > 0) job.sources[t.source].failures = 0;
   bytes_received_ += take;
   stats_.bytes_received += take;
   if (take > 0) job.failures_in_a_row = 0;  // progress: retries start counting again
@@ -345,6 +413,9 @@ void Core::ResumePaused() {
 
 void Core::OnDone(PieceTransfer& t, const transfer::TransferResult& result) {
   Job& job = t.job();
+  Source& src = job.sources[t.source];
+  --src.active;
+  src.busy_seconds += std::chrono::duration<double>(Clock::now() - t.started).count();
   Flush(t);
   if (t.paused) std::erase(paused_, &t);
   if (t.piece) job.plan->Release(*t.piece);

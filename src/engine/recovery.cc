@@ -24,6 +24,10 @@ std::string Speed(std::uint64_t bytes_per_second) {
 
 void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result) {
   if (job.failed() || job.restarting) return;  // already being dealt with
+  if (t.source != 0) {
+    RecoverMirror(job, t, result);
+    return;
+  }
   Recovery what = t.recovery;
   if (what == Recovery::kNone) {
     // The transport failed. A refused connection or unknown host on the
@@ -37,6 +41,7 @@ void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& r
   switch (what) {
     case Recovery::kNone:
     case Recovery::kFail:
+    case Recovery::kDropSource:  // the primary is never dropped
       Fail(job, result.status);
       return;
     case Recovery::kRestart:
@@ -73,6 +78,29 @@ void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& r
   }
   // Otherwise the piece's remainder went back to the plan: FillSlots
   // starts it again once retry_at has passed.
+}
+
+void Core::RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferResult& result) {
+  // A mirror's trouble never fails the download: its piece's remainder went
+  // back to the plan, and the primary (or another mirror) takes it.
+  Source& src = job.sources[t.source];
+  constexpr int kMirrorFailures = 3;
+  const bool transient = result.transient || t.recovery == Recovery::kRetry;
+  if (t.recovery == Recovery::kDropSource || !transient || ++src.failures >= kMirrorFailures) {
+    if (!src.removed) {
+      spdlog::warn("{}: dropping mirror {}: {}", job.url, src.url, result.status.message());
+    }
+    src.removed = true;
+    return;
+  }
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double wait = scheduling::RetryDelaySeconds(src.failures, options_.retry_wait_seconds,
+                                                    options_.max_retry_wait_seconds, unit(rng_),
+                                                    t.retry_after);
+  src.penalty_until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(wait));
+  spdlog::info("{}: mirror {}: {}; resting it {:.1f} s", job.url, src.url,
+               result.status.message(), wait);
 }
 
 void Core::CountFailure(Job& job, const Status& status, std::optional<double> retry_after) {
@@ -202,12 +230,21 @@ void Core::CheckStalls(Clock::time_point now) {
   }
 }
 
-std::string Core::IfRangeFor(const Job& job) const {
-  // If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
-  const std::string& etag = job.resume ? job.resume->etag : job.etag;
-  const std::string& date = job.resume ? job.resume->last_modified : job.last_modified;
+namespace {
+// If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
+std::string IfRangeValue(const std::string& etag, const std::string& date) {
   if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
   return date;
+}
+}  // namespace
+
+std::string Core::IfRangeFor(const Job& job) const {
+  return job.resume ? IfRangeValue(job.resume->etag, job.resume->last_modified)
+                    : IfRangeValue(job.etag, job.last_modified);
+}
+
+std::string Core::IfRangeOf(const Source& source) {
+  return IfRangeValue(source.etag, source.last_modified);
 }
 
 // ---- Resume state ----
