@@ -31,6 +31,7 @@ struct RunStats {
   int slots_created = 0;  ///< easy handles created (each is reused)
   std::uint64_t retries = 0;  ///< requests tried again after a failure
   std::uint64_t restarts = 0;  ///< downloads started over because the file changed
+  std::uint64_t stragglers = 0;  ///< silent connections whose range moved to another
   std::uint64_t bytes_resumed = 0;  ///< bytes found in partials of earlier runs
   std::uint64_t bytes_received = 0;  ///< payload bytes received this run (incl. re-fetched)
   std::vector<ErrorClass> failures;  ///< one entry per failed download

@@ -28,6 +28,10 @@ struct Options {
   /// Transfer slots one download may use at once (-x).
   int connections_per_download = 8;
   static constexpr Range kConnectionsRange{1, 64};
+  /// Start with fewer connections and add more while throughput rises, up to
+  /// connections_per_download (the CLI turns it off when -x is given: an
+  /// explicit count is used as is).
+  bool ramp_up = true;
   /// Downloads running at once (-j).
   int jobs = 16;
   static constexpr Range kJobsRange{1, 1024};
@@ -72,6 +76,10 @@ struct Options {
   static constexpr Range kSpeedTimeRange{1, 3600};
   /// Times a download starts over because the file changed on the server.
   int max_restarts = 3;
+  /// Bytes per second across all downloads (--max-overall-speed); 0 = no limit.
+  std::uint64_t max_overall_speed = 0;
+  /// Bytes per second per download (--max-speed); 0 = no limit.
+  std::uint64_t max_speed = 0;
   /// Name the file after the server's Content-Disposition (sanitized).
   bool content_disposition = false;
 

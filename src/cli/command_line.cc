@@ -51,6 +51,8 @@ constexpr std::array kCountOptions{
 constexpr const char* kMinPieceSizeLabel = "--min-piece-size";
 constexpr const char* kRetryWaitLabel = "--retry-wait";
 constexpr const char* kLowestSpeedLabel = "--lowest-speed-limit";
+constexpr const char* kMaxSpeedLabel = "--max-speed";
+constexpr const char* kMaxOverallSpeedLabel = "--max-overall-speed";
 
 /// Binary size suffixes accepted by ParseSize and used to print sizes back.
 struct SizeSuffix {
@@ -221,6 +223,10 @@ class Parser {
   CLI::Option* retry_wait_option_ = nullptr;
   std::string lowest_speed_text_;
   CLI::Option* lowest_speed_option_ = nullptr;
+  std::string max_speed_text_;
+  CLI::Option* max_speed_option_ = nullptr;
+  std::string max_overall_speed_text_;
+  CLI::Option* max_overall_speed_option_ = nullptr;
   bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
 };
 
@@ -290,6 +296,13 @@ void Parser::AddLimitOptions() {
                       "fetched again; 0 = off (default " +
                           SizeArg(defaults.lowest_speed_limit) + ")")
           ->type_name("SPEED")->group(group);
+  max_speed_option_ = app_.add_option(kMaxSpeedLabel, max_speed_text_,
+                                      "bytes/s (or K/M/G) per download; 0 = no limit (default)")
+                          ->type_name("SPEED")->group(group);
+  max_overall_speed_option_ =
+      app_.add_option(kMaxOverallSpeedLabel, max_overall_speed_text_,
+                      "bytes/s (or K/M/G) across all downloads; 0 = no limit (default)")
+          ->type_name("SPEED")->group(group);
 }
 
 void Parser::AddHttpOptions() {
@@ -354,15 +367,28 @@ Status Parser::ConvertReliability() {
     }
     cl_.options.retry_wait_seconds = value;
   }
-  if (lowest_speed_option_->count() > 0) {
-    const std::optional<std::uint64_t> speed = ParseSize(lowest_speed_text_);
-    if (!speed) {
-      return UsageError(std::string(kLowestSpeedLabel) +
-                        " must be a speed like 0, 1024, 10K or 1M (got '" + lowest_speed_text_ +
-                        "')");
+  const struct {
+    CLI::Option* option;
+    const char* label;
+    const std::string& text;
+    std::uint64_t Options::*field;
+  } speeds[] = {
+      {lowest_speed_option_, kLowestSpeedLabel, lowest_speed_text_, &Options::lowest_speed_limit},
+      {max_speed_option_, kMaxSpeedLabel, max_speed_text_, &Options::max_speed},
+      {max_overall_speed_option_, kMaxOverallSpeedLabel, max_overall_speed_text_,
+       &Options::max_overall_speed},
+  };
+  for (const auto& speed : speeds) {
+    if (speed.option->count() == 0) continue;
+    const std::optional<std::uint64_t> value = ParseSize(speed.text);
+    if (!value) {
+      return UsageError(std::string(speed.label) + " must be a speed like 0, 1024, 10K or 1M (got '" +
+                        speed.text + "')");
     }
-    cl_.options.lowest_speed_limit = *speed;
+    cl_.options.*speed.field = *value;
   }
+  // An explicit -x is used as is; without it haul ramps up to the default.
+  cl_.options.ramp_up = count_options_[0]->count() == 0;
   return Status::Ok();
 }
 

@@ -94,7 +94,8 @@ Core::Core(const Options& options, EventSink& sink)
       started_(Clock::now()),
       buffers_(options.buffer_unit, BufferBudget(options)),
       writers_(options.writer_threads, WriterQueueBudget(options)),
-      loop_(LoopOptionsFrom(options)) {
+      loop_(LoopOptionsFrom(options)),
+      overall_(static_cast<double>(options.max_overall_speed), 0, Clock::now()) {
   // A released buffer may unblock a paused transfer; only the loop thread may
   // unpause, so flag it and wake the loop.
   buffers_.SetOnAvailable([this] {
@@ -172,6 +173,9 @@ void Core::Tick() {
   if (resume_wanted_.exchange(false)) ResumePaused();
   const auto now = Clock::now();
   CheckStalls(now);
+  CheckStragglers(now);
+  SampleThroughput(now);
+  ResumeRateLimited(now);
   SaveStates(now);
   FillSlots();
   EmitProgress(false);
@@ -212,8 +216,18 @@ void Core::Activate(Queued q) {
     }
     job->sources.push_back(std::move(source));
   }
+  job->scores.emplace(job->sources.size());
   job->spec = std::move(q.spec);
   job->started = Clock::now();
+  if (options_.max_speed > 0) {
+    job->bucket.emplace(static_cast<double>(options_.max_speed), 0, job->started);
+  }
+  if (options_.ramp_up) {
+    scheduling::RampUpOptions ramp;
+    ramp.max = options_.connections_per_download;
+    ramp.initial = std::min(ramp.initial, ramp.max);
+    job->ramp.emplace(ramp);
+  }
   job->file = std::make_shared<storage::PartFile>();
   Job& j = *job;
   jobs_.emplace(j.id, std::move(job));
@@ -295,7 +309,10 @@ void Core::FillSlots() {
 
 bool Core::StartNext(Job& job) {
   if (job.failed() || job.restarting) return false;
-  if (job.phase == Job::Phase::kReady && !loop_.HasRoom(job.host_key)) return false;
+  if (job.phase == Job::Phase::kReady &&
+      (!loop_.HasRoom(job.host_key) || HostPenalized(job.host_key, Clock::now()))) {
+    return false;
+  }
   if (job.retry_at != Clock::time_point{} && Clock::now() < job.retry_at) return false;
   if (job.phase == Job::Phase::kReady) {
     job.phase = Job::Phase::kRunning;
@@ -314,7 +331,7 @@ bool Core::StartNext(Job& job) {
   // the second half of the largest remaining range (work stealing), if that
   // half would take the victim long enough to be worth a new connection.
   std::optional<scheduling::PieceId> piece = job.plan->TakeUnassigned();
-  if (!piece) piece = job.plan->StealLargest(MinStealFor(job));
+  if (!piece) piece = StealFor(job, *source);
   if (!piece) return false;
   if (!StartTransfer(job, false, piece, *source)) {
     job.plan->Release(*piece);
@@ -324,46 +341,131 @@ bool Core::StartNext(Job& job) {
 }
 
 std::uint64_t Core::MinStealFor(const Job& job) const {
-  // A new HTTP/1.1 connection costs a TCP handshake (plus TLS), a request
-  // round trip and slow start, and the victim's connection is closed when it
-  // reaches the split. Only split a tail whose stolen half would keep a
-  // connection busy for longer than that costs on a typical WAN.
-  constexpr double kStealHorizonSeconds = 0.2;
-  // The rate per connection is the job's average over its peak connection
-  // count: dividing by the transfers still running would make the last
-  // straggler look as fast as all of them together, and never split.
-  const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
-  if (seconds <= 0 || job.peak_transfers <= 0) return 0;
-  const double per_connection =
-      static_cast<double>(job.received) / seconds / static_cast<double>(job.peak_transfers);
-  return scheduling::MinStealRemainder(per_connection, kStealHorizonSeconds);
+  // Used before any transfer has a rate: the rate per connection is the
+  // job's average over its peak connection count (dividing by the transfers
+  // still running would make the last straggler look as fast as all of
+  // them together, and never split).
+  constexpr double kHorizonSeconds = 0.2;
+  return scheduling::MinStealRemainder(JobRatePerConnection(job), kHorizonSeconds);
 }
 
 std::optional<std::size_t> Core::PickSource(const Job& job) const {
+  // Which sources may take a transfer now is decided here (removed, resting,
+  // at their connection cap, host full or penalized); which of those is
+  // best is the scores' choice (scheduling/source_scores.h): a mirror not
+  // yet measured gets one try, then the best per-connection rate wins.
+  constexpr int kFull = std::numeric_limits<int>::max();
   const auto now = Clock::now();
-  std::optional<std::size_t> best;
-  double best_rate = -1;
+  std::vector<int> active(job.sources.size(), kFull);
   for (std::size_t i = 0; i < job.sources.size(); ++i) {
     const Source& s = job.sources[i];
-    const int cap = i == 0 ? job.connection_cap : options_.connections_per_download;
-    if (s.removed || now < s.penalty_until || s.active >= cap || !loop_.HasRoom(s.host_key)) {
+    int cap = i == 0 ? job.connection_cap : options_.connections_per_download;
+    if (job.ramp) cap = std::min(cap, job.ramp->target());
+    if (s.removed || now < s.penalty_until || s.active >= cap || !loop_.HasRoom(s.host_key) ||
+        HostPenalized(s.host_key, now) || (!s.checked && s.active > 0)) {
       continue;
     }
-    // A mirror not yet checked gets one transfer, whose response is the check.
-    if (!s.checked) {
-      if (s.active > 0) continue;
-      return i;
-    }
-    // Per-connection rate so far; an unmeasured source counts as fast, so
-    // every source gets tried.
-    const double rate = s.busy_seconds > 0.05 ? static_cast<double>(s.bytes) / s.busy_seconds
-                                               : std::numeric_limits<double>::infinity();
-    if (rate > best_rate) {
-      best_rate = rate;
-      best = i;
+    active[i] = s.active;
+  }
+  return job.scores->Pick(now, active, kFull);
+}
+
+namespace {
+
+// A steal costs a new connection (handshakes, a request round trip, slow
+// start) and closes the victim's at the split: only worth it when the
+// stolen part keeps the thief busy this long.
+constexpr double kStealHorizonSeconds = 0.2;
+// Smallest range worth its own request, unless the victim is stuck.
+constexpr std::uint64_t kMinStolenBytes = 256 * 1024;
+// A transfer this young has no rate of its own yet.
+constexpr auto kRateWarmUp = std::chrono::milliseconds(500);
+// A transfer silent this long is stuck: its rate counts as zero.
+constexpr auto kSilentAfter = std::chrono::seconds(1);
+
+/// Bytes per second of one transfer; nullopt while too young to tell.
+std::optional<double> TransferRate(const PieceTransfer& t, Clock::time_point now) {
+  if (now - t.last_byte >= kSilentAfter) return 0.0;
+  const double seconds = std::chrono::duration<double>(now - t.started).count();
+  if (now - t.started < kRateWarmUp || seconds <= 0) return std::nullopt;
+  return static_cast<double>(t.got) / seconds;
+}
+
+}  // namespace
+
+std::optional<scheduling::PieceId> Core::StealFor(Job& job, std::size_t thief_source) {
+  // Fast sources take more work: the thief takes the tail of the transfer
+  // that would finish last, sized so that both finish together (the victim
+  // keeps what it can fetch while the thief fetches the rest). A stuck
+  // victim loses its whole remaining range and is cancelled.
+  const auto now = Clock::now();
+  double thief = SourceRate(job, thief_source, now);
+  if (thief <= 0) thief = JobRatePerConnection(job);
+  if (thief <= 0) return job.plan->StealLargest(MinStealFor(job));  // no rates yet
+  PieceTransfer* victim = nullptr;
+  double victim_rate = 0;
+  double latest = 0;
+  for (auto& t : job.transfers) {
+    if (!t->piece || t->recovery != Recovery::kNone) continue;
+    const auto& p = job.plan->piece(*t->piece);
+    if (p.state != scheduling::ChunkPlan::State::kInFlight || p.range.end - p.pos < 2) continue;
+    const double rate = TransferRate(*t, now).value_or(thief);
+    const auto left = static_cast<double>(p.range.end - p.pos);
+    const double finish = rate > 0 ? left / rate : std::numeric_limits<double>::infinity();
+    if (victim == nullptr || finish > latest) {
+      victim = t.get();
+      victim_rate = rate;
+      latest = finish;
     }
   }
-  return best;
+  if (victim == nullptr) return std::nullopt;
+  const auto& p = job.plan->piece(*victim->piece);
+  const std::uint64_t left = p.range.end - p.pos;
+  const auto keep = static_cast<std::uint64_t>(static_cast<double>(left) * victim_rate /
+                                               (victim_rate + thief));
+  const std::uint64_t stolen = left - keep;
+  const double thief_seconds = static_cast<double>(stolen) / thief;
+  // Worth it when the tail ends sooner by more than a new connection costs.
+  if (victim_rate > 0 &&
+      (stolen < kMinStolenBytes || latest < thief_seconds + kStealHorizonSeconds)) {
+    return std::nullopt;
+  }
+  const scheduling::PieceId id = job.plan->StealAt(*victim->piece, p.pos + keep);
+  if (keep == 0) {
+    ++stats_.stragglers;
+    victim->recovery = Recovery::kSuperseded;
+    loop_.Abort(victim->handle, Status::Error(ErrorClass::kNetwork, "superseded by a faster connection"));
+  }
+  spdlog::debug("job {}: steal {} bytes from a transfer at {:.0f} B/s for one at {:.0f} B/s", job.id,
+                stolen, victim_rate, thief);
+  return id;
+}
+
+double Core::SourceRate(const Job& job, std::size_t source, Clock::time_point now) const {
+  // The mean rate of its running transfers that have one, else that of its
+  // finished ones; 0 when nothing is known yet.
+  double sum = 0;
+  int n = 0;
+  for (const auto& t : job.transfers) {
+    if (t->source != source) continue;
+    if (const auto rate = TransferRate(*t, now); rate && *rate > 0) {
+      sum += *rate;
+      ++n;
+    }
+  }
+  if (n > 0) return sum / n;
+  const Source& s = job.sources[source];
+  return s.busy_seconds > 0.05 ? static_cast<double>(s.done_bytes) / s.busy_seconds : 0;
+}
+
+double TransferRateOf(const PieceTransfer& t, Clock::time_point now) {
+  return TransferRate(t, now).value_or(0);
+}
+
+double Core::JobRatePerConnection(const Job& job) const {
+  const double seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+  if (seconds <= 0 || job.peak_transfers <= 0) return 0;
+  return static_cast<double>(job.received) / seconds / static_cast<double>(job.peak_transfers);
 }
 
 bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece,

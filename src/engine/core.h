@@ -30,6 +30,7 @@
 #include "haul/events.h"
 #include "haul/options.h"
 #include "storage/buffer_pool.h"
+#include "scheduling/token_bucket.h"
 #include "storage/writer_pool.h"
 #include "transfer/transfer_loop.h"
 
@@ -71,6 +72,9 @@ class Core {
   bool StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId> piece,
                      std::size_t source);
   std::optional<std::size_t> PickSource(const Job& job) const;
+  std::optional<scheduling::PieceId> StealFor(Job& job, std::size_t thief_source);
+  double JobRatePerConnection(const Job& job) const;
+  double SourceRate(const Job& job, std::size_t source, Clock::time_point now) const;
   transfer::HeadVerdict AcceptFirstResponse(Job& job, PieceTransfer& t,
                                             const transfer::ResponseHead& head, Status& why);
   transfer::HeadVerdict AcceptResumeResponse(Job& job, PieceTransfer& t,
@@ -95,6 +99,7 @@ class Core {
   void Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result);
   void CountFailure(Job& job, const Status& status, std::optional<double> retry_after);
   void RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferResult& result);
+  void BackOff(Job& job, const PieceTransfer& t);
   bool FallBack(Job& job);  // false when there was nothing to fall back to
   void MergeIntoStream(Job& job);
   bool HasStream(const Job& job) const;  // an open-ended first request still reading
@@ -102,6 +107,11 @@ class Core {
   void FinishRestart(Job& job);
   void OnRestarted(JobId id, Status status);
   void CheckStalls(Clock::time_point now);
+  void CheckStragglers(Clock::time_point now);
+  void SampleThroughput(Clock::time_point now);
+  bool OverSpeedLimit(Job& job, Clock::time_point now);
+  void ResumeRateLimited(Clock::time_point now);
+  bool HostPenalized(const std::string& host_key, Clock::time_point now) const;
   std::string IfRangeFor(const Job& job) const;
   static std::string IfRangeOf(const Source& source);
 
@@ -138,6 +148,9 @@ class Core {
   // Loop thread only.
   std::map<JobId, std::unique_ptr<Job>> jobs_;
   std::vector<PieceTransfer*> paused_;
+  std::vector<PieceTransfer*> rate_paused_;
+  scheduling::TokenBucket overall_;  // --max-overall-speed
+  std::map<std::string, Clock::time_point> host_penalty_;  // 429/503: not before
   JobId next_to_serve_ = 0;  // round-robin position for FillSlots
   RunStats stats_;
   std::uint64_t bytes_received_ = 0;

@@ -15,7 +15,10 @@
 #include "haul/status.h"
 #include "integrity/checksum.h"
 #include "scheduling/chunk_plan.h"
+#include "scheduling/ramp_up.h"
 #include "scheduling/range_set.h"
+#include "scheduling/source_scores.h"
+#include "scheduling/token_bucket.h"
 #include "storage/buffer_pool.h"
 #include "storage/part_file.h"
 #include "storage/resume_state.h"
@@ -36,6 +39,7 @@ enum class Recovery {
   kFallback,  ///< the server refuses extra range requests: use fewer connections
   kRestart,   ///< the file changed on the server: start over from byte 0
   kDropSource,  ///< a mirror disagrees or keeps failing: stop using it
+  kSuperseded,  ///< a faster connection took over its whole remaining range
 };
 
 /// One URL a download's bytes may come from: the primary (index 0) or a
@@ -52,7 +56,9 @@ struct Source {
   int active = 0;         ///< transfers running from it
   int failures = 0;       ///< failures in a row
   std::uint64_t bytes = 0;  ///< body bytes taken from it
-  double busy_seconds = 0;  ///< summed transfer time, for its per-connection rate
+  std::uint64_t done_bytes = 0;  ///< of those, by transfers that have ended
+  double busy_seconds = 0;  ///< their summed duration: done_bytes / busy_seconds
+                            ///< is its per-connection rate
 };
 
 /// One HTTP transfer of a job: its first request (the probe, "bytes=0-") or
@@ -76,8 +82,12 @@ class PieceTransfer final : public transfer::Receiver {
   std::uint64_t buffer_offset = 0;  ///< file offset of buffer's first byte
   transfer::TransferHandle handle = 0;
   bool paused = false;
+  bool rate_paused = false;  ///< paused by a speed limit, not by a full pipeline
+  long http_status = 0;      ///< of its response, once the head arrived
   std::size_t source = 0;  ///< index into Job::sources
   Clock::time_point started = Clock::now();
+  Clock::time_point last_byte = started;
+  std::uint64_t got = 0;  ///< body bytes taken
   /// A second transfer of a straggler's remaining range (first writer wins).
   bool hedge = false;
   /// Set when this side rejected or aborted the transfer: how to recover.
@@ -94,6 +104,10 @@ class PieceTransfer final : public transfer::Receiver {
   const bool probe_;
 };
 
+/// A transfer's mean rate since it started, in bytes per second; 0 while it
+/// is too young to tell, and 0 when it has gone silent (engine/core.cc).
+double TransferRateOf(const PieceTransfer& t, Clock::time_point now);
+
 /// One download, from activation to its JobFinished event.
 struct Job {
   enum class Phase {
@@ -108,6 +122,8 @@ struct Job {
   std::string url;       ///< the primary URL
   std::string host_key;  ///< transfer::HostKeyOf(url)
   std::vector<Source> sources;  ///< the primary, then mirrors (JobSpec::urls)
+  /// Measured throughput per source (an EWMA), for choosing the next one.
+  std::optional<scheduling::SourceScores> scores;
   std::string final_path;  ///< where Open put the partial: final_path + ".part"
   std::string commit_path;  ///< the final name; differs with Content-Disposition
   std::string state_path;  ///< the resume state beside the partial
@@ -136,6 +152,12 @@ struct Job {
   bool preparing = false;  ///< first state save and preallocation under way
   std::uint64_t saved_covered = 0;  ///< written.covered() at the last save
   Clock::time_point last_save = Clock::now();
+
+  // ---- Speed ----
+  std::optional<scheduling::TokenBucket> bucket;  ///< --max-speed
+  std::optional<scheduling::RampUp> ramp;  ///< adaptive connection count (no -x given)
+  Clock::time_point last_sample{};
+  std::uint64_t sampled_bytes = 0;
 
   // ---- Retries and restarts ----
   int failures_in_a_row = 0;  ///< failed requests since the last new byte

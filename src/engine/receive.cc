@@ -71,6 +71,7 @@ Recovery RecoveryForStatus(const Job& job, const PieceTransfer& t,
 
 HeadVerdict Core::OnHead(PieceTransfer& t, const transfer::ResponseHead& head, Status& why) {
   Job& job = t.job();
+  t.http_status = head.status;
   if (job.failed()) return Reject(why, job.failure.error_class(), job.failure.message());
   if (job.restarting) return Reject(why, ErrorClass::kProtocol, "restarting");
   if (head.status >= 300) {
@@ -315,6 +316,13 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
     paused_.push_back(&t);
     return {BodyVerdict::kPause, 0};
   }
+  const auto now = Clock::now();
+  if (OverSpeedLimit(job, now)) {  // resumed by the tick once tokens are back
+    t.paused = true;
+    t.rate_paused = true;
+    rate_paused_.push_back(&t);
+    return {BodyVerdict::kPause, 0};
+  }
   // A piece's end can shrink while it runs (a steal), so look it up each time.
   std::size_t take = data.size();
   if (t.piece) {
@@ -337,6 +345,13 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   if (t.piece) job.plan->Advance(*t.piece, take);
   t.offset += take;
   t.window_bytes += take;
+  t.got += take;
+  if (take > 0) {
+    t.last_byte = now;
+    overall_.Consume(take, now);
+    job.scores->AddBytes(t.source, take, now);
+    if (job.bucket) job.bucket->Consume(take, now);
+  }
   job.received += take;
   job.sources[t.source].bytes += take;
   if (take > 0) job.sources[t.source].failures = 0;
@@ -416,8 +431,12 @@ void Core::OnDone(PieceTransfer& t, const transfer::TransferResult& result) {
   Source& src = job.sources[t.source];
   --src.active;
   src.busy_seconds += std::chrono::duration<double>(Clock::now() - t.started).count();
+  src.done_bytes += t.got;
   Flush(t);
-  if (t.paused) std::erase(paused_, &t);
+  if (t.paused) {
+    std::erase(paused_, &t);
+    std::erase(rate_paused_, &t);
+  }
   if (t.piece) job.plan->Release(*t.piece);
   if (!result.status.ok()) {
     Recover(job, t, result);

@@ -9,6 +9,7 @@
 
 #include "engine/core.h"
 #include "scheduling/retry_policy.h"
+#include "scheduling/straggler_policy.h"
 
 namespace haul::engine {
 namespace {
@@ -24,6 +25,7 @@ std::string Speed(std::uint64_t bytes_per_second) {
 
 void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& result) {
   if (job.failed() || job.restarting) return;  // already being dealt with
+  if (t.recovery == Recovery::kSuperseded) return;  // its range moved on
   if (t.source != 0) {
     RecoverMirror(job, t, result);
     return;
@@ -42,6 +44,7 @@ void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& r
     case Recovery::kNone:
     case Recovery::kFail:
     case Recovery::kDropSource:  // the primary is never dropped
+    case Recovery::kSuperseded:
       Fail(job, result.status);
       return;
     case Recovery::kRestart:
@@ -63,6 +66,7 @@ void Core::Recover(Job& job, PieceTransfer& t, const transfer::TransferResult& r
       break;
   }
   spdlog::info("{}: {}; retrying", job.url, result.status.message());
+  if (t.http_status == 429 || t.http_status == 503) BackOff(job, t);
   CountFailure(job, result.status, t.retry_after);
   if (job.failed()) return;
   if (!job.plan) {
@@ -101,6 +105,62 @@ void Core::RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferRes
                                          std::chrono::duration<double>(wait));
   spdlog::info("{}: mirror {}: {}; resting it {:.1f} s", job.url, src.url,
                result.status.message(), wait);
+}
+
+void Core::BackOff(Job& job, const PieceTransfer& t) {
+  // The server says it is overloaded: fewer connections for this download,
+  // and nothing new to that host (from any download) for a while.
+  const auto now = Clock::now();
+  if (job.ramp) job.ramp->OnBackoff(now);
+  job.connection_cap = std::max(1, std::min(job.connection_cap, static_cast<int>(job.transfers.size()) - 1));
+  const double wait = t.retry_after.value_or(options_.retry_wait_seconds);
+  auto& until = host_penalty_[job.sources[t.source].host_key];
+  until = std::max(until, now + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(
+                                        std::min(wait, options_.max_retry_wait_seconds))));
+}
+
+bool Core::HostPenalized(const std::string& host_key, Clock::time_point now) const {
+  const auto it = host_penalty_.find(host_key);
+  return it != host_penalty_.end() && now < it->second;
+}
+
+void Core::SampleThroughput(Clock::time_point now) {
+  // Every half second each ramping download reports its throughput; the
+  // policy (scheduling/ramp_up.h) decides whether more connections help.
+  constexpr auto kInterval = std::chrono::milliseconds(500);
+  for (auto& [id, job] : jobs_) {
+    if (!job->ramp || job->phase != Job::Phase::kRunning || !job->splittable) continue;
+    if (job->last_sample == Clock::time_point{}) {
+      job->last_sample = now;
+      job->sampled_bytes = job->received;
+      continue;
+    }
+    const double seconds = std::chrono::duration<double>(now - job->last_sample).count();
+    if (now - job->last_sample < kInterval || seconds <= 0) continue;
+    job->ramp->OnSample(static_cast<double>(job->received - job->sampled_bytes) / seconds, now);
+    job->last_sample = now;
+    job->sampled_bytes = job->received;
+  }
+}
+
+bool Core::OverSpeedLimit(Job& job, Clock::time_point now) {
+  return overall_.Available(now) == 0 || (job.bucket && job.bucket->Available(now) == 0);
+}
+
+void Core::ResumeRateLimited(Clock::time_point now) {
+  // Resume may deliver bytes at once and pause again: walk a private copy.
+  std::vector<PieceTransfer*> batch;
+  batch.swap(rate_paused_);
+  for (PieceTransfer* t : batch) {
+    if (OverSpeedLimit(t->job(), now)) {
+      rate_paused_.push_back(t);
+      continue;
+    }
+    t->paused = false;
+    t->rate_paused = false;
+    loop_.Resume(t->handle);
+  }
 }
 
 void Core::CountFailure(Job& job, const Status& status, std::optional<double> retry_after) {
@@ -227,6 +287,46 @@ void Core::CheckStalls(Clock::time_point now) {
       t->window_start = now;
       t->window_bytes = 0;
     }
+  }
+}
+
+void Core::CheckStragglers(Clock::time_point now) {
+  // The health check (scheduling/straggler_policy.h), once per tick and at
+  // most one action per download: a silent transfer, or a slow one with
+  // little left, has its remaining range moved to a fresh connection (it is
+  // cancelled, and nothing is fetched twice); a slow one with much left is
+  // split, its tail going back to the plan for the next free connection.
+  // Only while some other transfer of the download still moves: when all
+  // are silent the server is, and the low-speed limit deals with that.
+  scheduling::StragglerOptions options;
+  options.silence = std::chrono::seconds(1);
+  for (auto& [id, job] : jobs_) {
+    if (!job->resumable() || job->failed() || job->restarting) continue;
+    std::vector<scheduling::TransferSample> samples;
+    bool moving = false;
+    for (std::size_t i = 0; i < job->transfers.size(); ++i) {
+      const PieceTransfer& t = *job->transfers[i];
+      if (t.recovery != Recovery::kNone || !t.piece) continue;
+      const auto& p = job->plan->piece(*t.piece);
+      if (p.state != scheduling::ChunkPlan::State::kInFlight) continue;
+      moving = moving || now - t.last_byte < options.silence;
+      samples.push_back({i, TransferRateOf(t, now), t.last_byte, p.range.end - p.pos, t.paused});
+    }
+    if (!moving) continue;
+    const auto decision = scheduling::PickStraggler(samples, now, options);
+    if (!decision) continue;
+    PieceTransfer& t = *job->transfers[decision->id];
+    ++stats_.stragglers;
+    if (decision->action == scheduling::StragglerAction::kSplit) {
+      const auto& p = job->plan->piece(*t.piece);
+      const scheduling::PieceId tail = job->plan->StealAt(*t.piece, p.pos + (p.range.end - p.pos) / 2);
+      job->plan->Release(tail);  // unassigned: the next free connection takes it
+      spdlog::debug("job {}: a slow connection's range was split", id);
+      continue;
+    }
+    t.recovery = Recovery::kSuperseded;
+    loop_.Abort(t.handle, Status::Error(ErrorClass::kNetwork, "straggler: range moved on"));
+    spdlog::debug("job {}: a straggler's range goes back to the plan", id);
   }
 }
 

@@ -81,6 +81,7 @@ std::string FormatStats(const RunStats& stats) {
        static_cast<unsigned long long>(std::max(stats.slots_created, 0)));
   line("retries", stats.retries);
   line("restarts", stats.restarts);
+  line("stragglers", stats.stragglers);
   return out;
 }
 

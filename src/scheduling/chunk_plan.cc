@@ -147,6 +147,18 @@ std::optional<PieceId> ChunkPlan::StealLargest(std::uint64_t min_left) {
   return static_cast<PieceId>(pieces_.size() - 1);
 }
 
+PieceId ChunkPlan::StealAt(PieceId victim, std::uint64_t split) {
+  assert(victim < pieces_.size());
+  Piece& v = pieces_[victim];
+  assert(v.state == State::kInFlight && v.pos <= split && split < v.range.end);
+  assert(pieces_.size() < std::numeric_limits<PieceId>::max());
+  const ByteRange stolen{split, v.range.end};
+  v.range.end = split;  // before push_back, which invalidates `v`
+  pieces_.push_back({stolen, split, State::kInFlight});
+  ++in_flight_;
+  return static_cast<PieceId>(pieces_.size() - 1);
+}
+
 void ChunkPlan::Advance(PieceId id, std::uint64_t n) {
   assert(id < pieces_.size());
   Piece& p = pieces_[id];

@@ -96,6 +96,16 @@ class ChunkPlan {
   /// victim's transfer must stop at its new end (the engine closes it there).
   std::optional<PieceId> StealLargest(std::uint64_t min_left = 0);
 
+  /// Splits in-flight piece `victim` at `split`: the victim keeps
+  /// [pos, split), a new in-flight piece [split, end) is returned. For a
+  /// rate-aware steal, where the engine picks the victim (the transfer that
+  /// would finish last) and how much it keeps (what it can fetch in the time
+  /// the thief needs for the rest). split == pos takes everything not yet
+  /// received: the victim's transfer is then superseded. No min_piece
+  /// bound: the caller decides what is worth a request. Preconditions
+  /// (asserted): in flight, pos <= split < end.
+  PieceId StealAt(PieceId victim, std::uint64_t split);
+
   /// Marks `n` more bytes of piece `id` received. Preconditions (asserted):
   /// the piece is in flight and pos + n <= end. After a steal the engine
   /// must clip a write that runs past the piece's new end.

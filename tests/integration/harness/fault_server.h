@@ -17,10 +17,12 @@
 // Url, Stats, port and RawHttpExchange may be called from any thread.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,6 +67,12 @@ RawReply RawHttpExchange(std::uint16_t port, std::string_view request,
 /// The haul_fault_server binary: $HAUL_FAULT_SERVER when set, else the path
 /// CMake compiled in, else "haul_fault_server" from PATH.
 std::string FaultServerBinary();
+
+/// True when `path` holds exactly Content(size, version); the message says
+/// where the first difference is. Compiled optimised with the harness, so a
+/// debug test build compares tens of MiB quickly.
+testing::AssertionResult HasServedContent(const std::filesystem::path& path, std::uint64_t size,
+                                          std::uint64_t version = 0);
 
 /// One running haul_fault_server.
 class FaultServer {

@@ -48,22 +48,7 @@ class FaultSuite : public testing::Test {
   /// unless given); the message says where the first difference is.
   static testing::AssertionResult HasContent(const std::filesystem::path& path,
                                              std::uint64_t size, std::uint64_t version = 0) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      return testing::AssertionFailure() << path << " does not exist";
-    }
-    const std::string got = ReadFile(path);
-    const std::string want = Content(size, version);
-    if (got.size() != want.size()) {
-      return testing::AssertionFailure()
-             << path << " has " << got.size() << " bytes, expected " << want.size();
-    }
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      if (got[i] != want[i]) {
-        return testing::AssertionFailure() << path << " differs first at byte " << i;
-      }
-    }
-    return testing::AssertionSuccess();
+    return HasServedContent(path, size, version);
   }
 
   TempDir work_{"haul-it-work-"};  ///< the cwd of every haul run of this test

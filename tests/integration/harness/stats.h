@@ -17,7 +17,7 @@ inline constexpr const char* kStatsKeys[] = {
     "downloads ok",      "downloads failed", "bytes", "bytes received", "bytes resumed",
     "wall seconds",      "requests",         "connections opened",
     "requests reusing a connection", "peak transfer slots", "transfer slots created",
-    "retries", "restarts"};
+    "retries", "restarts", "stragglers"};
 
 /// The --stats lines found in `stderr_text`, key to value text. Lines whose
 /// key is not one of kStatsKeys are ignored, so warnings mixed into stderr do

@@ -22,6 +22,7 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   s.bytes_resumed = 100;
   s.retries = 2;
   s.restarts = 1;
+  s.stragglers = 3;
   EXPECT_EQ(FormatStats(s),
             "downloads ok: 3\n"
             "downloads failed: 1\n"
@@ -35,7 +36,8 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
             "peak transfer slots: 8\n"
             "transfer slots created: 9\n"
             "retries: 2\n"
-            "restarts: 1\n");
+            "restarts: 1\n"
+            "stragglers: 3\n");
 }
 
 TEST(FormatStats, WallSecondsAlwaysHaveThreeDecimals) {

@@ -1084,3 +1084,38 @@ TEST(ChunkPlanSimulation, MergeFollowingKeepsEveryByteReceivedOnce) {
 
 }  // namespace
 }  // namespace haul::scheduling
+
+namespace haul::scheduling {
+namespace {
+
+TEST(ChunkPlanStealAt, VictimKeepsTheHeadAndTheThiefGetsTheTail) {
+  ChunkPlan plan(4 * 1024 * 1024, 1, 1024 * 1024);
+  const PieceId v = *plan.TakeUnassigned();
+  plan.Advance(v, 1000);
+  const PieceId t = plan.StealAt(v, 5000);
+  EXPECT_EQ(plan.piece(v).range.end, 5000u);
+  EXPECT_EQ(plan.piece(t).range.begin, 5000u);
+  EXPECT_EQ(plan.piece(t).range.end, 4u * 1024 * 1024);
+  EXPECT_EQ(plan.piece(t).pos, 5000u);
+  EXPECT_EQ(plan.in_flight(), 2);
+  plan.Advance(v, 4000);
+  plan.Release(v);
+  EXPECT_EQ(plan.piece(v).state, ChunkPlan::State::kComplete);
+  EXPECT_FALSE(plan.done());
+}
+
+TEST(ChunkPlanStealAt, StealingEverythingLeavesTheVictimNothingToFetch) {
+  ChunkPlan plan(2 * 1024 * 1024, 1, 1024 * 1024);
+  const PieceId v = *plan.TakeUnassigned();
+  plan.Advance(v, 300);
+  const PieceId t = plan.StealAt(v, 300);
+  plan.Release(v);  // the superseded transfer ends
+  EXPECT_EQ(plan.piece(v).state, ChunkPlan::State::kComplete);
+  plan.Advance(t, 2 * 1024 * 1024 - 300);
+  plan.Release(t);
+  EXPECT_TRUE(plan.done());
+  EXPECT_EQ(plan.received(), 2u * 1024 * 1024);
+}
+
+}  // namespace
+}  // namespace haul::scheduling
