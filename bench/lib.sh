@@ -1,6 +1,25 @@
 # shellcheck shell=bash
 # Helpers for bench/run.sh; sourced after scripts/lib/local_nginx.sh, with
 # $work, $results and $reps set by the caller.
+#
+# Settings a case may change (bench_defaults restores them):
+#   bench_timeout       seconds a run may take before it is killed (timeout)
+#   bench_before_each   a command run before every repetition (in this
+#                       shell, not a subshell), or ""
+#   bench_conn_offset   prints a position in the connection log...
+#   bench_conn_since    ...and, given it, the connections opened since
+#   bench_note          a command given OFFSET TOOL after a good run; what it
+#                       prints is added to the run's note, or "". If it fails,
+#                       the run did not test what it should: status "invalid"
+
+bench_defaults() {
+  bench_timeout=600
+  bench_before_each=""
+  bench_conn_offset=local_nginx_log_size
+  bench_conn_since=local_nginx_connections_since
+  bench_note=""
+}
+bench_defaults
 
 # run SCENARIO TOOL EXPECTED OUTPUT -- COMMAND...
 #   Runs COMMAND in a fresh directory ($reps times, keeping the fastest run),
@@ -8,6 +27,7 @@
 #   recursively), and appends one line to $results:
 #   scenario tool status wall cpu rss_kib connections note runs
 #   where runs lists every repetition as WALL/CPU, so the spread stays visible.
+#   A run that times out is not repeated: it would only time out again.
 run() {
   local scenario=$1 tool=$2 expected=$3 output=$4
   shift 5
@@ -17,10 +37,16 @@ run() {
   fi
   local best="" rep line runs=""
   for ((rep = 1; rep <= reps; rep++)); do
+    # Here, not in run_once: that runs in a subshell, and the hook may start
+    # processes this shell must be able to stop.
+    if [[ -n $bench_before_each ]]; then
+      $bench_before_each || echo "bench: $bench_before_each failed" >&2
+    fi
     line=$(run_once "$scenario" "$tool" "$expected" "$output" "$@")
     echo "  $line" | tr '\t' ' ' >&2
     runs+="${runs:+ }$(cut -f4 <<<"$line")/$(cut -f5 <<<"$line")"
     if [[ -z $best ]] || faster "$line" "$best"; then best=$line; fi
+    if [[ $(cut -f3 <<<"$line") == timeout ]]; then break; fi
   done
   printf '%s\t%s\n' "$best" "$runs" >>"$results"
 }
@@ -44,16 +70,24 @@ run_once() {
   local dir=$work/run offset status=ok note="" rc=0 conns wall user sys rss
   rm -rf "$dir"
   mkdir -p "$dir"
-  offset=$(local_nginx_log_size)
-  (cd "$dir" && /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$@" \
-    </dev/null >"$work/tool.log" 2>&1) || rc=$?
+  offset=$($bench_conn_offset)
+  # timeout kills the tool's whole process group; /usr/bin/time still reports
+  # its wall, CPU and RSS (timeout's own are negligible).
+  (cd "$dir" && /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
+    timeout -k 5 "$bench_timeout" "$@" </dev/null >"$work/tool.log" 2>&1) || rc=$?
   read -r wall user sys rss < <(tail -n 1 "$work/time.txt")
-  if ((rc != 0)); then
+  if ((rc == 124 || rc == 137)); then
+    status=timeout note="killed after ${bench_timeout} s"
+  elif ((rc > 128)); then
+    status=failed note="killed by signal $((rc - 128)): $(head -c 160 "$work/tool.log" | tr '\t\n' '  ')"
+  elif ((rc != 0)); then
     status=failed note="exit $rc: $(head -c 160 "$work/tool.log" | tr '\t\n' '  ')"
   elif ! same_content "$expected" "$dir/$output"; then
     status=failed note="output differs from the source"
+  elif [[ -n $bench_note ]]; then
+    note=$($bench_note "$offset" "$tool") || status=invalid
   fi
-  conns=$(local_nginx_connections_since "$offset")
+  conns=$($bench_conn_since "$offset")
   [[ $tool == cp ]] && conns=-
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$tool" "$status" "$wall" \
     "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$rss" "$conns" "$note"
@@ -69,16 +103,25 @@ same_content() {  # EXPECTED ACTUAL
 }
 
 # make_small_files DIR COUNT BASE_URL LISTS_DIR
-#   COUNT files of 16 KiB in DIR, and the URL lists the tools read:
-#   LISTS_DIR/urls.txt (one URL a line) and LISTS_DIR/curl.cfg (curl -K).
+#   COUNT files of 16 KiB in DIR (f0000, f0001, ...), and the URL lists the
+#   tools read (make_url_lists).
 make_small_files() {
-  local dir=$1 count=$2 base=$3 lists=$4 i name
-  mkdir -p "$dir" "$lists"
-  : >"$lists/urls.txt"
-  : >"$lists/curl.cfg"
+  local dir=$1 count=$2 base=$3 lists=$4
+  mkdir -p "$dir"
   head -c $((count * 16384)) /dev/urandom >"$dir/all.tmp"
   split -b 16384 -a 4 -d "$dir/all.tmp" "$dir/f"
   rm "$dir/all.tmp"
+  make_url_lists "$count" "$base" "$lists"
+}
+
+# make_url_lists COUNT BASE_URL LISTS_DIR
+#   LISTS_DIR/urls.txt (one URL a line) and LISTS_DIR/curl.cfg (curl -K) for
+#   BASE_URL/f0000 ... f(COUNT-1).
+make_url_lists() {
+  local count=$1 base=$2 lists=$3 i name
+  mkdir -p "$lists"
+  : >"$lists/urls.txt"
+  : >"$lists/curl.cfg"
   for ((i = 0; i < count; i++)); do
     printf -v name 'f%04d' "$i"
     echo "$base/$name" >>"$lists/urls.txt"
@@ -99,5 +142,6 @@ write_report() {
   } >"$versions"
   python3 "$root/bench/report.py" --results "$1" --versions "$versions" \
     --size-a "$size_a" --size-b "$size_b" --count-c "$count_c" --reps "$reps" \
+    --size-d "$size_d" --size-e "$size_e" --timeout-e "$timeout_e" --delay-f "$delay_f" \
     --quick "$quick" >"$2"
 }

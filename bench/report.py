@@ -2,9 +2,14 @@
 """Turns bench/run.sh's results into the markdown scorecard docs/benchmarks.md.
 
 Input: a TSV with one line per (scenario, tool):
-    scenario tool status wall_s cpu_s peak_rss_kib connections note
+    scenario tool status wall_s cpu_s peak_rss_kib connections note [runs]
 and a TSV of tool versions. Output (stdout): tables with ratios against haul,
-and the targets haul is held to, each marked met or missed.
+and the targets haul is held to, each marked met, missed or not measured.
+Any row may be missing or malformed: what is not there is reported as not
+measured, never as an error.
+
+A tool named "X +variant" (say "haul +mirror") is tool X in a harder or
+richer setting; its table gets a column with its wall time over X's.
 """
 import argparse
 import datetime
@@ -16,6 +21,31 @@ SCENARIOS = {
          "(curl: 1)",
     "b": "(b) {size_b} file, unthrottled, to disk (8 connections; curl: 1; cp: local copy)",
     "c": "(c) {count_c} files of 16 KiB over HTTPS/HTTP2, 16 at a time",
+    "d": "(d) Mirrors: {size_d} file, fast origin 4 MiB/s per connection, slow mirror "
+         "1 MiB/s per connection, 8 connections",
+    "e": "(e) Straggler: {size_e} file, 4 MiB/s per connection, 8 connections; "
+         "+stall: one connection stalls half-way through its share",
+    "f1": "(f1) Latency: {count_c} files of 16 KiB over HTTPS/HTTP2, {delay_f} ms each way",
+    "f2": "(f2) Latency: one 16 KiB file over HTTPS, {delay_f} ms each way",
+}
+
+# What each case's table does not say by itself.
+SETUPS = {
+    "d": "Two servers of the same nginx on different ports serve the same file. "
+         "`+mirror`: the tool is also given the slow one's URL (haul: `--mirror URL`; "
+         "`(list)`: both URLs on one line of an `-i` list). The status column says "
+         "how much the slow mirror sent.",
+    "e": "`haul_fault_server` (restarted before every run) behind `haul_latency_proxy "
+         "--delay-ms 0 --rate 4194304`, which caps each connection and counts them. "
+         "`+stall`: the path's 4th request (`fault_from=3&fault_count=1`) sends "
+         "nothing for 600 s after 1/16 of the file. haul gets `--speed-time 3`; "
+         "aria2c and axel run with their defaults (aria2c: `--lowest-speed-limit=0`, "
+         "`--timeout=60`, `--max-tries=5`; axel: `--timeout` 45 s, its `connection_timeout`). "
+         "Each run is killed after {timeout_e} s.",
+    "f1": "Through `haul_latency_proxy --delay-ms {delay_f}` in front of (c)'s nginx: every "
+          "byte waits {delay_f} ms each way, and a new connection's first bytes one extra "
+          "round trip (its TCP handshake). nginx 1.22 negotiates TLS 1.2 (2 round trips).",
+    "f2": "Same proxy and server as (f1).",
 }
 
 
@@ -59,33 +89,86 @@ def fmt(value, digits=2):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def ok(row):
+    return bool(row) and row["status"] == "ok" and row["wall"] is not None
+
+
+def baseline(tool):
+    """"aria2c +mirror" -> "aria2c"; None for a tool without a variant."""
+    return tool.split(" +", 1)[0] if " +" in tool else None
+
+
+def wall_cell(r):
+    if ok(r):
+        return fmt(r["wall"])
+    if r["status"] == "timeout" and r["wall"] is not None:
+        return f"> {r['wall']:.0f}"
+    return "-"
+
+
 def table(rows):
     haul = rows.get("haul", {})
-    ok_haul = haul.get("status") == "ok"
+    ok_haul = ok(haul)
+    variants = any(baseline(t) for t in rows)
     lines = ["| tool | status | wall s | CPU s (user+sys) | peak RSS MiB | TCP connections "
-             "| wall vs haul | CPU vs haul | every run: wall/CPU s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+             "| wall vs haul | CPU vs haul |" + (" wall vs same tool alone |" if variants else "")
+             + " every run: wall/CPU s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if variants else "") + "---|"]
     for tool, r in rows.items():
-        ok = r["status"] == "ok"
+        good = ok(r)
         rss = None if r["rss"] is None else r["rss"] / 1024
         conns = "-" if r["conns"] is None else str(int(r["conns"]))
         status = r["status"] if not r["note"] else f"{r['status']}: {r['note']}"
+        own = ""
+        if variants:
+            base = rows.get(baseline(tool) or "", {})
+            own = f" {ratio(r['wall'], base.get('wall')) if good and ok(base) else '-'} |"
         lines.append(
-            f"| {tool} | {status.replace('|', '/')} | {fmt(r['wall']) if ok else '-'} "
-            f"| {fmt(r['cpu']) if ok else '-'} | {fmt(rss, 1) if ok else '-'} | {conns} "
-            f"| {ratio(r['wall'], haul.get('wall')) if ok and ok_haul else '-'} "
-            f"| {ratio(r['cpu'], haul.get('cpu')) if ok and ok_haul else '-'} "
-            f"| {r['runs'] if ok else '-'} |")
+            f"| {tool} | {status.replace('|', '/')} | {wall_cell(r)} "
+            f"| {fmt(r['cpu']) if good else '-'} | {fmt(rss, 1) if good else '-'} | {conns} "
+            f"| {ratio(r['wall'], haul.get('wall')) if good and ok_haul else '-'} "
+            f"| {ratio(r['cpu'], haul.get('cpu')) if good and ok_haul else '-'} |{own}"
+            f" {r['runs'] if good else '-'} |")
     return "\n".join(lines)
 
 
-def check(rows, scenario, tool, predicate, describe):
+def why_not(row, tool):
+    if not row:
+        return f"{tool}: no result"
+    if row["status"] == "ok":
+        return ""
+    return f"{tool}: {row['status']}" + (f" ({row['note']})" if row["note"] else "")
+
+
+def check(rows, scenario, tool, predicate, describe, base_tool="haul"):
     """One target: 'met', 'missed' or 'not measured', with the numbers."""
-    haul = rows.get(scenario, {}).get("haul")
+    base = rows.get(scenario, {}).get(base_tool)
     other = rows.get(scenario, {}).get(tool)
-    if not haul or not other or haul["status"] != "ok" or other["status"] != "ok":
-        return "not measured", "haul or " + tool + " did not complete"
-    return ("met" if predicate(haul, other) else "missed"), describe(haul, other)
+    if not ok(base) or not ok(other):
+        reasons = [r for r in (why_not(base, base_tool), why_not(other, tool)) if r]
+        return "not measured", "; ".join(reasons).replace("|", "/")
+    return ("met" if predicate(base, other) else "missed"), describe(base, other)
+
+
+def own_ratio(rows, scenario, tool):
+    """'tool +variant' wall over 'tool' wall, as text ('timeout', 'n/a', ...)."""
+    variant = next((r for t, r in rows.get(scenario, {}).items()
+                    if baseline(t) == tool and "(" not in t), None)
+    base = rows.get(scenario, {}).get(tool)
+    if ok(variant) and ok(base) and base["wall"]:
+        return f"{variant['wall'] / base['wall']:.2f}x"
+    if variant and variant["status"] == "timeout":
+        return "timeout"
+    return "not measured"
+
+
+def variant_target(rows, scenario, variant, limit, peers):
+    """haul +variant wall <= limit x haul wall, with the peers' own ratios."""
+    def describe(h, v):
+        others = ", ".join(f"{p}: {own_ratio(rows, scenario, p)}" for p in peers)
+        return (f"{v['wall']:.2f} s vs {h['wall']:.2f} s alone "
+                f"({v['wall'] / h['wall'] if h['wall'] else 0:.2f}x); same ratio for {others}")
+    return check(rows, scenario, variant, lambda h, v: v["wall"] <= limit * h["wall"], describe)
 
 
 def targets(rows):
@@ -105,6 +188,17 @@ def targets(rows):
             rows, "c", "wget2", lambda h, o: h["wall"] <= o["wall"] and h["conns"] <= 16,
             lambda h, o: f"{h['wall']:.2f} s vs {o['wall']:.2f} s; "
                          f"haul used {h['conns']:.0f} connection(s)")),
+        ("(d) haul with the slow mirror <= 0.95x haul on the fast origin alone",
+         *variant_target(rows, "d", "haul +mirror", 0.95, ("aria2c", "axel"))),
+        ("(e) haul with one stalled connection <= 1.15x haul without",
+         *variant_target(rows, "e", "haul +stall", 1.15, ("aria2c", "axel"))),
+        ("(f1) haul wall <= 0.5x wget2 wall at 25 ms each way", *check(
+            rows, "f1", "wget2", lambda h, o: h["wall"] <= 0.5 * o["wall"],
+            lambda h, o: f"{h['wall']:.2f} s vs {o['wall']:.2f} s "
+                         f"({h['wall'] / o['wall'] if o['wall'] else 0:.2f}x)")),
+        ("(f2) haul wall <= wget2 wall, one file at 25 ms each way", *check(
+            rows, "f2", "wget2", lambda h, o: h["wall"] <= o["wall"],
+            lambda h, o: f"{h['wall']:.2f} s vs {o['wall']:.2f} s")),
     ]
     lines = ["| target | result | numbers |", "|---|---|---|"]
     lines += [f"| {name} | {result} | {numbers} |" for name, result, numbers in items]
@@ -127,26 +221,36 @@ def main():
         p.add_argument(name, required=True)
     for name in ("--size-a", "--size-b", "--count-c", "--reps", "--quick"):
         p.add_argument(name, type=int, required=True)
+    for name in ("--size-d", "--size-e", "--timeout-e", "--delay-f"):
+        p.add_argument(name, type=int)
     args = p.parse_args()
     rows = load(args.results)
     with open(args.versions) as f:
         versions = [line.rstrip("\n").split("\t", 1) for line in f if "\t" in line]
     sizes = {"size_a": human_size(args.size_a), "size_b": human_size(args.size_b),
-             "count_c": args.count_c}
+             "count_c": args.count_c,
+             "size_d": "?" if args.size_d is None else human_size(args.size_d),
+             "size_e": "?" if args.size_e is None else human_size(args.size_e),
+             "timeout_e": "?" if args.timeout_e is None else args.timeout_e,
+             "delay_f": "?" if args.delay_f is None else args.delay_f}
 
     print("# Benchmarks\n")
     print(f"Generated by `bash bench/run.sh{' --quick' if args.quick else ''}` on "
           f"{datetime.date.today().isoformat()}, {machine()}. Every tool downloads from "
-          "one local nginx (single process, sendfile) on 127.0.0.1; the best of "
+          "one local nginx (single process, sendfile) on 127.0.0.1 ((e): from the fault "
+          "server, (f): through the latency proxy); the best of "
           f"{args.reps} run(s) by wall time is shown, and the last column lists every "
           "run. Wall, CPU (user+sys) and peak RSS come from `/usr/bin/time`; TCP "
           "connections are the distinct `$connection` values in nginx's access log "
-          "during the run. Ratios are tool / haul: above 1.00x means "
+          "during the run ((e): the connections the proxy accepted). A run that hits its "
+          "time limit shows `> limit` as its wall time. Ratios are tool / haul: above 1.00x means "
           "haul was faster or cheaper. Performance is measured here, never asserted in "
           "tests.\n")
-    for key in ("a", "b", "c"):
+    for key in SCENARIOS:
         if key in rows:
             print(f"## {SCENARIOS[key].format(**sizes)}\n")
+            if key in SETUPS:
+                print(SETUPS[key].format(**sizes) + "\n")
             print(table(rows[key]) + "\n")
     print("## Targets\n")
     print(targets(rows) + "\n")
