@@ -143,7 +143,8 @@ TEST_F(IntegrityTest, BadReliabilityOptionsAreUsageErrors) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--retries", "-1"}, {"--retries", "1000"},
         {"--retry-wait", "abc"}, {"--retry-wait", "-2"}, {"--lowest-speed-limit", "fast"},
-        {"--speed-time", "0"}, {"--connect-timeout", "0"}}) {
+        {"--speed-time", "0"}, {"--connect-timeout", "0"}, {"--max-speed", "1MB"},
+        {"--max-overall-speed", "-1"}}) {
     std::vector<std::string> full = args;
     full.push_back(FileUrl("never.bin"));
     const auto r = Haul(full);

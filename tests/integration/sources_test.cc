@@ -88,6 +88,24 @@ TEST_F(SourcesTest, StalledConnectionIsRecoveredLongBeforeTheLowSpeedLimit) {
   EXPECT_EQ(Stat(r, "retries"), 0u) << "a straggler is not a failure";
 }
 
+TEST_F(SourcesTest, MaxSpeedHoldsADownloadToItsRate) {
+  // 4 MiB at 1 MiB/s cannot take less than about 4 s (the bucket starts
+  // with a tenth of a second's burst); unlimited, it takes milliseconds.
+  const auto r = Haul({"--max-speed", "1M", Url("limited.bin", "size=" + std::to_string(4 * kMiB))});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(HasContent(work_ / "limited.bin", 4 * kMiB));
+  EXPECT_GE(r.seconds, 3.8) << "--max-speed 1M let 4 MiB through faster than 1 MiB/s";
+}
+
+TEST_F(SourcesTest, MaxOverallSpeedIsSharedByAllDownloads) {
+  const std::string q = "size=" + std::to_string(2 * kMiB);
+  const auto r = Haul({"--max-overall-speed", "1M", Url("shared1.bin", q), Url("shared2.bin", q)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(HasContent(work_ / "shared1.bin", 2 * kMiB));
+  EXPECT_TRUE(HasContent(work_ / "shared2.bin", 2 * kMiB));
+  EXPECT_GE(r.seconds, 3.8) << "two downloads together went faster than 1 MiB/s";
+}
+
 TEST_F(SourcesTest, MirrorNeedsExactlyOneUrl) {
   const auto r = Haul({Url("a.bin"), Url("b.bin"), "--mirror", Url("c.bin")});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
