@@ -28,7 +28,13 @@ struct RunStats {
   std::uint64_t connections_opened = 0;  ///< sum of CURLINFO_NUM_CONNECTS
   std::uint64_t requests_reused = 0;  ///< transfers that opened no connection
   int peak_slots = 0;  ///< most transfers running at once
-  int slots_created = 0;  ///< easy handles created (each is reused)
+  int slots_created = 0;  ///< easy handles created (re-creations after a retirement included)
+  int slots_retired = 0;  ///< easy handles freed after sitting idle (the pool shrinking)
+  std::uint64_t writer_threads_created = 0;  ///< the writer pool grows under load
+  std::uint64_t writer_threads_retired = 0;  ///< and shrinks when idle
+  int writer_threads_peak = 0;
+  std::uint64_t buffer_hits = 0;    ///< buffers served from the shared pool's free list
+  std::uint64_t buffer_misses = 0;  ///< buffers that had to be allocated
   std::uint64_t retries = 0;  ///< requests tried again after a failure
   std::uint64_t restarts = 0;  ///< downloads started over because the file changed
   std::uint64_t stragglers = 0;  ///< silent connections whose range moved to another

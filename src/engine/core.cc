@@ -162,6 +162,14 @@ RunStats Core::Finish() {
   stats_.requests_reused = ls.requests_reused;
   stats_.peak_slots = ls.peak_active;
   stats_.slots_created = ls.slots_created;
+  stats_.slots_retired = ls.slots_retired;
+  const storage::WriterPool::Stats ws = writers_.stats();
+  stats_.writer_threads_created = ws.threads_created;
+  stats_.writer_threads_retired = ws.threads_retired;
+  stats_.writer_threads_peak = ws.peak_threads;
+  const storage::BufferPool::Stats bs = buffers_.stats();
+  stats_.buffer_hits = bs.hits;
+  stats_.buffer_misses = bs.misses;
   stats_.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
   return stats_;
 }

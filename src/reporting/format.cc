@@ -79,6 +79,14 @@ std::string FormatStats(const RunStats& stats) {
   line("peak transfer slots", static_cast<unsigned long long>(std::max(stats.peak_slots, 0)));
   line("transfer slots created",
        static_cast<unsigned long long>(std::max(stats.slots_created, 0)));
+  line("transfer slots retired",
+       static_cast<unsigned long long>(std::max(stats.slots_retired, 0)));
+  line("writer threads created", stats.writer_threads_created);
+  line("writer threads retired", stats.writer_threads_retired);
+  line("peak writer threads",
+       static_cast<unsigned long long>(std::max(stats.writer_threads_peak, 0)));
+  line("buffer pool hits", stats.buffer_hits);
+  line("buffer pool misses", stats.buffer_misses);
   line("retries", stats.retries);
   line("restarts", stats.restarts);
   line("stragglers", stats.stragglers);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -106,6 +107,7 @@ struct TransferLoop::Slot {
   std::unique_ptr<CURL, EasyDeleter> easy;
   TransferHandle index = 0;
   Receiver* receiver = nullptr;  // set while a transfer runs
+  std::chrono::steady_clock::time_point idle_since;  // when it last went idle
   std::string host_key;
   std::string range;  // the Range value, kept for logs
   std::unique_ptr<curl_slist, SlistDeleter> headers;  // this transfer's request headers
@@ -133,7 +135,9 @@ std::string HostKeyOf(const std::string& url) {
 
 std::string CurlVersion() { return curl_version(); }
 
-TransferLoop::TransferLoop(LoopOptions options) : options_(std::move(options)) {}
+TransferLoop::TransferLoop(LoopOptions options)
+    : options_(std::move(options)),
+      shrink_(options_.slot_retire_interval, options_.slot_retire_min_age) {}
 
 TransferLoop::~TransferLoop() { Stop(); }
 
@@ -190,6 +194,7 @@ void TransferLoop::Stop() {
   }
   slots_.clear();  // easy handles go before the multi and share they used
   idle_.clear();
+  retired_.clear();
   handles_.reset();
   curl_global_cleanup();
 }
@@ -208,6 +213,8 @@ void TransferLoop::Run() {
     DeliverAborted();
     tick_();
     DeliverAborted();  // the tick may abort transfers too
+    // After the tick, so a slot freed and refilled in this pass is not idle.
+    RetireIdleSlot(std::chrono::steady_clock::now());
   }
 }
 
@@ -228,19 +235,66 @@ bool TransferLoop::HasRoom(const std::string& host_key) const {
 
 TransferLoop::Slot* TransferLoop::IdleSlot() {
   if (!idle_.empty()) {
+    // The most recently used: its handle is warm, and the least recently
+    // used ones are left to age into retirement.
     Slot* s = idle_.back();
     idle_.pop_back();
     return s;
   }
-  if (static_cast<int>(slots_.size()) >= options_.max_slots) return nullptr;
-  auto slot = std::make_unique<Slot>();
-  slot->easy.reset(curl_easy_init());
-  if (!slot->easy) return nullptr;
-  slot->loop = this;
-  slot->index = static_cast<TransferHandle>(slots_.size());
-  slots_.push_back(std::move(slot));
+  Slot* slot = nullptr;
+  if (!retired_.empty()) {
+    slot = retired_.back();  // keeps its index; only the easy handle is new
+    retired_.pop_back();
+  } else if (static_cast<int>(slots_.size()) < options_.max_slots) {
+    slots_.push_back(std::make_unique<Slot>());
+    slot = slots_.back().get();
+    slot->loop = this;
+    slot->index = static_cast<TransferHandle>(slots_.size() - 1);
+  } else {
+    return nullptr;
+  }
+  if (!CreateEasy(*slot)) {
+    retired_.push_back(slot);
+    return nullptr;
+  }
+  return slot;
+}
+
+bool TransferLoop::CreateEasy(Slot& slot) {
+  slot.easy.reset(curl_easy_init());
+  if (!slot.easy) return false;
+  shrink_.OnCreated(std::chrono::steady_clock::now());
   ++stats_.slots_created;
-  return slots_.back().get();
+  stats_.slots_alive = static_cast<int>(slots_.size() - retired_.size());
+  return true;
+}
+
+void TransferLoop::MakeIdle(Slot& slot) {
+  // Appending keeps idle_ ordered by idle_since, oldest first.
+  slot.idle_since = std::chrono::steady_clock::now();
+  idle_.push_back(&slot);
+}
+
+void TransferLoop::RetireIdleSlot(std::chrono::steady_clock::time_point now) {
+  // A slot idle for less than one interval is between transfers, not spare:
+  // only the long-idle prefix of idle_ is offered to the policy.
+  const auto long_idle_end = std::partition_point(idle_.begin(), idle_.end(), [&](const Slot* s) {
+    return now - s->idle_since >= options_.slot_retire_interval;
+  });
+  const auto spare = static_cast<std::size_t>(long_idle_end - idle_.begin());
+  if (!shrink_.ShouldRetire(spare, now)) return;
+  Slot* lru = idle_.front();
+  assert(lru->receiver == nullptr && "an idle slot runs no transfer");
+  idle_.erase(idle_.begin());
+  // The slot is out of the multi handle (Finish removed it), so this frees
+  // only the easy handle: the connection it last used stays in the multi's
+  // connection cache for the next transfer to that host.
+  lru->easy.reset();
+  lru->headers.reset();
+  retired_.push_back(lru);
+  shrink_.OnRetired(now);
+  ++stats_.slots_retired;
+  stats_.slots_alive = static_cast<int>(slots_.size() - retired_.size());
 }
 
 std::optional<TransferHandle> TransferLoop::TryStart(const Request& request, Receiver* receiver) {
@@ -256,7 +310,7 @@ std::optional<TransferHandle> TransferLoop::TryStart(const Request& request, Rec
   Configure(*slot, request);
   if (curl_multi_add_handle(handles_->multi.get(), slot->easy.get()) != CURLM_OK) {
     slot->receiver = nullptr;
-    idle_.push_back(slot);
+    MakeIdle(*slot);
     return std::nullopt;
   }
   ++per_host_[slot->host_key];
@@ -392,7 +446,7 @@ void TransferLoop::Finish(Slot& slot, const TransferResult& result) {
   // An abort asked for while this transfer was finishing on its own is moot,
   // and must not hit the next transfer to use this slot.
   std::erase_if(aborted_, [&](const auto& entry) { return entry.first == &slot; });
-  idle_.push_back(&slot);
+  MakeIdle(slot);
   receiver->OnDone(result);
 }
 

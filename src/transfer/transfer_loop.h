@@ -5,7 +5,9 @@
 // -> curl_multi_perform -> drain curl_multi_info_read -> let the engine start
 // more transfers (the tick). Easy handles are created on demand up to the slot
 // limit and reused for every later transfer, so the multi handle's connection
-// cache keeps connections warm across chunks and across downloads.
+// cache keeps connections warm across chunks and across downloads. Slots left
+// idle after a burst give their easy handle back one at a time, as a leaky
+// bucket (util/elastic.h); their connections stay in the multi's cache.
 //
 // Thread safety: Post, Wakeup and Stop may be called from any thread (they use
 // only a mutex and curl_multi_wakeup, the one multi call that is thread-safe).
@@ -14,6 +16,7 @@
 // (docs/libcurl/libcurl-thread.md), so nothing here is touched from elsewhere.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +29,7 @@
 
 #include "haul/status.h"
 #include "transfer/request.h"
+#include "util/elastic.h"
 
 namespace haul::transfer {
 
@@ -39,6 +43,11 @@ struct LoopOptions {
   bool insecure = false;
   long max_redirects = 10;
   long connect_timeout_seconds = 30;
+  /// An idle slot's easy handle is freed at most once per this interval, and
+  /// only from a slot idle for at least this long.
+  std::chrono::steady_clock::duration slot_retire_interval = util::kDefaultShrinkInterval;
+  /// No slot is retired within this long of the last easy handle created.
+  std::chrono::steady_clock::duration slot_retire_min_age = util::kDefaultShrinkMinAge;
 };
 
 /// Counters kept by the loop (read on the loop thread, or after Stop).
@@ -46,8 +55,10 @@ struct LoopStats {
   std::uint64_t requests = 0;
   std::uint64_t connections_opened = 0;
   std::uint64_t requests_reused = 0;
-  int peak_active = 0;
-  int slots_created = 0;
+  int peak_active = 0;    ///< most transfers running at once
+  int slots_created = 0;  ///< easy handles created, re-creations of retired slots included
+  int slots_retired = 0;  ///< easy handles freed because their slot sat idle
+  int slots_alive = 0;    ///< easy handles that exist now (after Stop: when the loop ended)
 };
 
 class TransferLoop {
@@ -93,6 +104,9 @@ class TransferLoop {
   void Finish(Slot& slot, const TransferResult& result);
   void Configure(Slot& slot, const Request& request);
   Slot* IdleSlot();
+  bool CreateEasy(Slot& slot);
+  void MakeIdle(Slot& slot);
+  void RetireIdleSlot(std::chrono::steady_clock::time_point now);
 
   static std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) noexcept;
   static std::size_t OnWrite(char* data, std::size_t size, std::size_t n, void* user) noexcept;
@@ -103,8 +117,13 @@ class TransferLoop {
 
   // Owned by the loop thread (created in Start, released after the join).
   std::unique_ptr<Handles> handles_;
+  // Every slot ever made, by index (a TransferHandle). A slot is running
+  // (receiver set), idle (in idle_, with an easy handle) or retired (in
+  // retired_, without one); slots_ never shrinks, so an index never changes.
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<Slot*> idle_;
+  std::vector<Slot*> idle_;     // least recently used first
+  std::vector<Slot*> retired_;
+  util::LeakyShrink shrink_;
   std::vector<std::pair<Slot*, Status>> aborted_;
   std::unordered_map<std::string, int> per_host_;
   int active_ = 0;

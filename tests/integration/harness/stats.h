@@ -17,6 +17,8 @@ inline constexpr const char* kStatsKeys[] = {
     "downloads ok",      "downloads failed", "bytes", "bytes received", "bytes resumed",
     "wall seconds",      "requests",         "connections opened",
     "requests reusing a connection", "peak transfer slots", "transfer slots created",
+    "transfer slots retired", "writer threads created", "writer threads retired",
+    "peak writer threads", "buffer pool hits", "buffer pool misses",
     "retries", "restarts", "stragglers"};
 
 /// The --stats lines found in `stderr_text`, key to value text. Lines whose

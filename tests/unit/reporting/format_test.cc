@@ -23,6 +23,12 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   s.retries = 2;
   s.restarts = 1;
   s.stragglers = 3;
+  s.slots_retired = 4;
+  s.writer_threads_created = 2;
+  s.writer_threads_retired = 1;
+  s.writer_threads_peak = 2;
+  s.buffer_hits = 50;
+  s.buffer_misses = 7;
   EXPECT_EQ(FormatStats(s),
             "downloads ok: 3\n"
             "downloads failed: 1\n"
@@ -35,6 +41,12 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
             "requests reusing a connection: 12\n"
             "peak transfer slots: 8\n"
             "transfer slots created: 9\n"
+            "transfer slots retired: 4\n"
+            "writer threads created: 2\n"
+            "writer threads retired: 1\n"
+            "peak writer threads: 2\n"
+            "buffer pool hits: 50\n"
+            "buffer pool misses: 7\n"
             "retries: 2\n"
             "restarts: 1\n"
             "stragglers: 3\n");
