@@ -33,7 +33,9 @@ struct Options {
   /// explicit count is used as is).
   bool ramp_up = true;
   /// Downloads running at once (-j).
-  int jobs = 16;
+  /// Many at once keep an HTTP/2 connection full of streams for a batch of
+  /// small files; on HTTP/1.1 max_per_host still caps the connections.
+  int jobs = 100;
   static constexpr Range kJobsRange{1, 1024};
 
   // --- Chunk planning ---

@@ -301,8 +301,10 @@ void Core::OnOpened(JobId id, Status status, std::optional<storage::ResumeState>
 void Core::FillSlots() {
   // Round robin, one new transfer per job per pass, until a pass starts
   // nothing: every running job gets a fair share of the global slots.
+  // Bounded: every pass that continues started a transfer, and transfers
+  // are bounded by the loop's slots and per-host limits.
   bool started = true;
-  while (started && loop_.active() < options_.max_connections) {
+  while (started) {
     started = false;
     auto it = jobs_.upper_bound(next_to_serve_);
     for (std::size_t n = 0; n < jobs_.size(); ++n, ++it) {
@@ -318,7 +320,8 @@ void Core::FillSlots() {
 bool Core::StartNext(Job& job) {
   if (job.failed() || job.restarting) return false;
   if (job.phase == Job::Phase::kReady &&
-      (!loop_.HasRoom(job.host_key) || HostPenalized(job.host_key, Clock::now()))) {
+      (!loop_.HasRoom(job.host_key, transfer::HttpVersion::kMultiplex) ||
+       HostPenalized(job.host_key, Clock::now()))) {
     return false;
   }
   if (job.retry_at != Clock::time_point{} && Clock::now() < job.retry_at) return false;
@@ -369,7 +372,8 @@ std::optional<std::size_t> Core::PickSource(const Job& job) const {
     const Source& s = job.sources[i];
     int cap = i == 0 ? job.connection_cap : options_.connections_per_download;
     if (job.ramp) cap = std::min(cap, job.ramp->target());
-    if (s.removed || now < s.penalty_until || s.active >= cap || !loop_.HasRoom(s.host_key) ||
+    if (s.removed || now < s.penalty_until || s.active >= cap ||
+        !loop_.HasRoom(s.host_key, transfer::HttpVersion::kHttp11) ||
         HostPenalized(s.host_key, now) || (!s.checked && s.active > 0)) {
       continue;
     }

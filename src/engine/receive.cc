@@ -331,7 +331,7 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
     // extra range requests, or no slot is free), it simply reads on.
     if (t.probe() && t.offset + data.size() > job.plan->piece(*t.piece).range.end &&
         (job.fallback || static_cast<int>(job.transfers.size()) >= job.connection_cap ||
-         !loop_.HasRoom(job.host_key))) {
+         !loop_.HasRoom(job.host_key, transfer::HttpVersion::kHttp11))) {
       job.plan->MergeFollowing(*t.piece);
     }
     const std::uint64_t end = job.plan->piece(*t.piece).range.end;

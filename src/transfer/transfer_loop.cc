@@ -107,6 +107,7 @@ struct TransferLoop::Slot {
   std::unique_ptr<CURL, EasyDeleter> easy;
   TransferHandle index = 0;
   Receiver* receiver = nullptr;  // set while a transfer runs
+  bool stream = false;  // counted as a multiplexed stream, not a connection
   std::chrono::steady_clock::time_point idle_since;  // when it last went idle
   std::string host_key;
   std::string range;  // the Range value, kept for logs
@@ -162,6 +163,8 @@ Status TransferLoop::Start(std::function<void()> tick) {
   curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.max_per_host));
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.max_slots));
   curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS,
+                    static_cast<long>(options_.max_streams_per_host));
   tick_ = std::move(tick);
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -227,8 +230,12 @@ void TransferLoop::RunPosted() {
   for (auto& fn : batch) fn();
 }
 
-bool TransferLoop::HasRoom(const std::string& host_key) const {
-  if (active_ >= options_.max_slots) return false;
+bool TransferLoop::HasRoom(const std::string& host_key, HttpVersion version) const {
+  if (version == HttpVersion::kMultiplex && multiplexing_.count(host_key) > 0) {
+    const auto it = streams_.find(host_key);
+    return it == streams_.end() || it->second < options_.max_streams_per_host;
+  }
+  if (active_ - active_streams_ >= options_.max_slots) return false;
   auto it = per_host_.find(host_key);
   return it == per_host_.end() || it->second < options_.max_per_host;
 }
@@ -245,7 +252,8 @@ TransferLoop::Slot* TransferLoop::IdleSlot() {
   if (!retired_.empty()) {
     slot = retired_.back();  // keeps its index; only the easy handle is new
     retired_.pop_back();
-  } else if (static_cast<int>(slots_.size()) < options_.max_slots) {
+  } else if (static_cast<int>(slots_.size()) <
+             options_.max_slots + options_.max_streams_per_host) {
     slots_.push_back(std::make_unique<Slot>());
     slot = slots_.back().get();
     slot->loop = this;
@@ -298,7 +306,7 @@ void TransferLoop::RetireIdleSlot(std::chrono::steady_clock::time_point now) {
 }
 
 std::optional<TransferHandle> TransferLoop::TryStart(const Request& request, Receiver* receiver) {
-  if (!HasRoom(request.host_key)) return std::nullopt;
+  if (!HasRoom(request.host_key, request.version)) return std::nullopt;
   Slot* slot = IdleSlot();
   if (!slot) return std::nullopt;
   slot->receiver = receiver;
@@ -313,7 +321,14 @@ std::optional<TransferHandle> TransferLoop::TryStart(const Request& request, Rec
     MakeIdle(*slot);
     return std::nullopt;
   }
-  ++per_host_[slot->host_key];
+  slot->stream = request.version == HttpVersion::kMultiplex &&
+                 multiplexing_.count(slot->host_key) > 0;
+  if (slot->stream) {
+    ++streams_[slot->host_key];
+    ++active_streams_;
+  } else {
+    ++per_host_[slot->host_key];
+  }
   stats_.peak_active = std::max(stats_.peak_active, ++active_);
   return slot->index;
 }
@@ -380,6 +395,10 @@ bool TransferLoop::DeliverHead(Slot& slot) noexcept {
   ResponseHead head = slot.head.head();
   long code = 0;
   curl_easy_getinfo(slot.easy.get(), CURLINFO_RESPONSE_CODE, &code);
+  long version = 0;
+  curl_easy_getinfo(slot.easy.get(), CURLINFO_HTTP_VERSION, &version);
+  // From now on this host's multiplexable requests count as streams.
+  if (version == CURL_HTTP_VERSION_2_0) slot.loop->LearnMultiplexing(slot.host_key);
   if (code != 0) head.status = code;
   Status why;
   if (slot.receiver->OnHead(head, why) == HeadVerdict::kReject) {
@@ -435,10 +454,24 @@ void TransferLoop::DrainCompletions() {
   }
 }
 
+void TransferLoop::LearnMultiplexing(const std::string& host_key) noexcept {
+  // Only allocation can fail here; then the host just stays counted in
+  // connections, which is always safe.
+  try {
+    multiplexing_.insert(host_key);
+  } catch (const std::bad_alloc&) {
+  }
+}
+
 void TransferLoop::Finish(Slot& slot, const TransferResult& result) {
   curl_multi_remove_handle(handles_->multi.get(), slot.easy.get());
   --active_;
-  --per_host_[slot.host_key];
+  if (slot.stream) {
+    --streams_[slot.host_key];
+    --active_streams_;
+  } else {
+    --per_host_[slot.host_key];
+  }
   ++stats_.requests;
   stats_.connections_opened += static_cast<std::uint64_t>(result.connects);
   if (result.connects == 0) ++stats_.requests_reused;

@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "haul/status.h"
@@ -35,8 +36,13 @@ namespace haul::transfer {
 
 /// Settings the loop applies to every transfer.
 struct LoopOptions {
-  int max_slots = 64;     ///< transfers at once, and the connection cap
-  int max_per_host = 16;  ///< transfers at once per HostKeyOf
+  int max_slots = 64;     ///< transfers needing their own connection at once; the connection cap
+  int max_per_host = 16;  ///< such transfers (and connections) per HostKeyOf
+  /// Multiplexed transfers (HTTP/2 streams) at once per host, once the host
+  /// is known to multiplex; they share its connections and do not count
+  /// against max_per_host. libcurl's own per-connection stream limit is set
+  /// to this too, and the server's SETTINGS can only lower it.
+  int max_streams_per_host = 100;
   std::vector<std::string> headers;
   std::string user_agent;
   std::string ca_certificate;
@@ -84,7 +90,10 @@ class TransferLoop {
   /// per-host limit is reached.
   std::optional<TransferHandle> TryStart(const Request& request, Receiver* receiver);
   /// True when TryStart would find room for `host_key`.
-  bool HasRoom(const std::string& host_key) const;
+  /// For kMultiplex on a host already seen answering over HTTP/2, the room
+  /// is counted in streams (max_streams_per_host); otherwise in transfers
+  /// that each need a connection (max_slots, max_per_host).
+  bool HasRoom(const std::string& host_key, HttpVersion version) const;
   /// Unpauses a transfer whose receiver returned kPause. libcurl may deliver
   /// the held-back bytes to OnBody before this returns.
   void Resume(TransferHandle handle);
@@ -102,6 +111,7 @@ class TransferLoop {
   void DrainCompletions();
   void DeliverAborted();
   void Finish(Slot& slot, const TransferResult& result);
+  void LearnMultiplexing(const std::string& host_key) noexcept;
   void Configure(Slot& slot, const Request& request);
   Slot* IdleSlot();
   bool CreateEasy(Slot& slot);
@@ -126,7 +136,10 @@ class TransferLoop {
   util::LeakyShrink shrink_;
   std::vector<std::pair<Slot*, Status>> aborted_;
   std::unordered_map<std::string, int> per_host_;
-  int active_ = 0;
+  std::unordered_map<std::string, int> streams_;  // multiplexed transfers per host
+  std::unordered_set<std::string> multiplexing_;  // hosts seen answering over HTTP/2
+  int active_ = 0;          // all transfers
+  int active_streams_ = 0;  // of those, multiplexed ones
   LoopStats stats_;
   std::function<void()> tick_;
 

@@ -91,6 +91,24 @@ TEST_F(HttpsBatchTest, HundredFilesOverHttp2ReuseAtMost16Connections) {
   }
 }
 
+TEST_F(HttpsBatchTest, DefaultsKeepManyStreamsInFlightOnOneConnection) {
+  // With the default -j, once the host has answered over HTTP/2 its small
+  // files go as streams on the warm connection, far more at once than the
+  // 16 connections --max-per-host allows, and still one or two connections.
+  constexpr int kFiles = 200;
+  WriteFile(work_ / "list.txt", MakeBatch(server(), kFiles));
+  const std::uint64_t mark = server().AccessLogSize();
+  const ProcessResult r = Haul({"--stats", "-i", "list.txt", "-d", "out", "--ca-certificate",
+                                server().cert_path().string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(BatchArrived(server(), work_ / "out", kFiles));
+  const auto peak = StatInt(ParseStats(r.err), "peak transfer slots");
+  ASSERT_TRUE(peak.has_value()) << r.err;
+  EXPECT_GT(*peak, 16u) << "no more than --max-per-host requests in flight on HTTP/2\n" << r.err;
+  const auto entries = ReadSettledAccessLog(server().access_log(), mark);
+  EXPECT_LE(DistinctConnections(entries, "/batch/"), 2u) << FormatEntries(entries);
+}
+
 TEST_F(HttpsBatchTest, SplitFileUsesHttp2ForTheFirstRequestAndHttp11ForSegments) {
   // docs/architecture.md: segments go over HTTP/1.1 so that each is its own
   // TCP connection; the first request may multiplex over HTTP/2.

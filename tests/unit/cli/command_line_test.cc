@@ -50,7 +50,7 @@ TEST(ParseCommandLine, DefaultsComeFromOptions) {
   const Options defaults;
   EXPECT_EQ(cl.urls, std::vector<std::string>{"http://h/f"});
   EXPECT_EQ(cl.options.connections_per_download, 8);
-  EXPECT_EQ(cl.options.jobs, 16);
+  EXPECT_EQ(cl.options.jobs, 100);
   EXPECT_EQ(cl.options.max_connections, 64);
   EXPECT_EQ(cl.options.max_per_host, 16);
   EXPECT_EQ(cl.options.min_piece_size, 1U << 20);
@@ -59,6 +59,11 @@ TEST(ParseCommandLine, DefaultsComeFromOptions) {
   EXPECT_FALSE(cl.options.insecure);
   EXPECT_FALSE(cl.quiet || cl.verbose || cl.stats);
   EXPECT_TRUE(cl.input_file.empty() && cl.output.empty() && cl.dir.empty());
+  EXPECT_TRUE(cl.options.ramp_up) << "without -x the connection count adapts";
+}
+
+TEST(ParseCommandLine, ExplicitConnectionsTurnRampUpOff) {
+  EXPECT_FALSE(ParseOk({"-x", "8", "http://h/f"}).options.ramp_up);
 }
 
 TEST(ParseCommandLine, EveryOptionIsStored) {
