@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
 
 namespace haul::util {
 
@@ -38,21 +37,28 @@ class LeakyShrink {
       : interval_(interval), min_age_(min_age) {}
 
   /// The pool made a unit at `now`.
-  void OnCreated(Clock::time_point now) { last_created_ = now; }
+  void OnCreated(Clock::time_point now) {
+    last_created_ = now;
+    created_ = true;
+  }
 
   /// True when one of `idle_units` should be retired at `now`. The pool
   /// passes only the units it is willing to lose (idle, and above its floor),
   /// and calls OnRetired if it acts on the answer.
   bool ShouldRetire(std::size_t idle_units, Clock::time_point now) const {
     if (idle_units == 0) return false;
-    // Optional rather than time_point::min(): `now - min()` would overflow.
-    if (last_created_ && now - *last_created_ < min_age_) return false;
-    if (last_retired_ && now - *last_retired_ < interval_) return false;
+    // Flags rather than time_point::min(): `now - min()` would overflow.
+    // (Not std::optional: GCC 12 at -O3 warns it may be read uninitialized.)
+    if (created_ && now - last_created_ < min_age_) return false;
+    if (retired_ && now - last_retired_ < interval_) return false;
     return true;
   }
 
   /// The pool retired a unit at `now`.
-  void OnRetired(Clock::time_point now) { last_retired_ = now; }
+  void OnRetired(Clock::time_point now) {
+    last_retired_ = now;
+    retired_ = true;
+  }
 
   Clock::duration interval() const { return interval_; }
   Clock::duration min_age() const { return min_age_; }
@@ -62,8 +68,10 @@ class LeakyShrink {
   const Clock::duration interval_;
   const Clock::duration min_age_;
 
-  std::optional<Clock::time_point> last_created_;
-  std::optional<Clock::time_point> last_retired_;
+  Clock::time_point last_created_{};
+  Clock::time_point last_retired_{};
+  bool created_ = false;
+  bool retired_ = false;
 };
 
 }  // namespace haul::util
