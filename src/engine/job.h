@@ -104,6 +104,10 @@ class PieceTransfer final : public transfer::Receiver {
   const bool probe_;
 };
 
+/// The If-Range value for these validators: the ETag when it is strong,
+/// else the Last-Modified date, else empty (engine/recovery.cc).
+std::string IfRangeValue(const std::string& etag, const std::string& date);
+
 /// A transfer's mean rate since it started, in bytes per second; 0 while it
 /// is too young to tell, and 0 when it has gone silent (engine/core.cc).
 double TransferRateOf(const PieceTransfer& t, Clock::time_point now);

@@ -43,12 +43,6 @@ bool SameValidators(const std::string& etag, const std::string& last_modified,
   return last_modified.empty() || head.last_modified.empty() || last_modified == head.last_modified;
 }
 
-// If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
-std::string IfRangeValue(const std::string& etag, const std::string& date) {
-  if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
-  return date;
-}
-
 bool IsIdentity(const std::string& encoding) {
   return encoding.empty() || encoding == "identity" || encoding == "IDENTITY";
 }

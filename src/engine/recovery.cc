@@ -330,13 +330,11 @@ void Core::CheckStragglers(Clock::time_point now) {
   }
 }
 
-namespace {
-// If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
 std::string IfRangeValue(const std::string& etag, const std::string& date) {
+  // If-Range takes a strong ETag or a date (RFC 9110 13.1.5).
   if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
   return date;
 }
-}  // namespace
 
 std::string Core::IfRangeFor(const Job& job) const {
   return job.resume ? IfRangeValue(job.resume->etag, job.resume->last_modified)
