@@ -55,8 +55,7 @@ struct Source {
   Clock::time_point penalty_until{};  ///< 429/503: not before this
   int active = 0;         ///< transfers running from it
   int failures = 0;       ///< failures in a row
-  std::uint64_t bytes = 0;  ///< body bytes taken from it
-  std::uint64_t done_bytes = 0;  ///< of those, by transfers that have ended
+  std::uint64_t done_bytes = 0;  ///< body bytes taken by its transfers that have ended
   double busy_seconds = 0;  ///< their summed duration: done_bytes / busy_seconds
                             ///< is its per-connection rate
 };

@@ -347,7 +347,6 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
     if (job.bucket) job.bucket->Consume(take, now);
   }
   job.received += take;
-  job.sources[t.source].bytes += take;
   if (take > 0) job.sources[t.source].failures = 0;
   bytes_received_ += take;
   stats_.bytes_received += take;
