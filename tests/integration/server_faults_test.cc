@@ -62,7 +62,7 @@ TEST_F(ServerFaultsTest, ResetRetriesOnlyTheMissingRemainder) {
 }
 
 TEST_F(ServerFaultsTest, ShortBodyRetriesOnlyTheMissingRemainder) {
-  const auto r = FetchWhole("short.bin", "short=100000&fault_count=1");
+  FetchWhole("short.bin", "short=100000&fault_count=1");
   EXPECT_TRUE(AnyRangeStartsAt(server().Stats("short.bin"), 100000));
 }
 
@@ -109,19 +109,19 @@ TEST_F(ServerFaultsTest, RetriesAreBounded) {
 }
 
 TEST_F(ServerFaultsTest, IgnoredRangeIsOneStream) {
-  const auto r = FetchWhole("norange.bin", "ignore_range=1");
+  FetchWhole("norange.bin", "ignore_range=1");
   EXPECT_EQ(server().Stats("norange.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeOffsetIsRejectedAndTheFileIsExact) {
   // Every range request after the first answers for the wrong offset: none
   // of those bytes may land in the file.
-  const auto r = FetchWhole("badoffset.bin", "bad_range=offset&fault_ranged=1");
+  FetchWhole("badoffset.bin", "bad_range=offset&fault_ranged=1");
   ExpectOnlyFile("badoffset.bin");
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeTotalIsRejectedAndTheFileIsExact) {
-  const auto r = FetchWhole("badtotal.bin", "bad_range=total&fault_ranged=1");
+  FetchWhole("badtotal.bin", "bad_range=total&fault_ranged=1");
 }
 
 TEST_F(ServerFaultsTest, WrongContentRangeOnTheFirstRequestFailsCleanly) {
@@ -151,19 +151,19 @@ TEST_F(ServerFaultsTest, FileThatKeepsChangingFailsAndLeavesNothing) {
 }
 
 TEST_F(ServerFaultsTest, ChunkedWithoutLengthIsOneStream) {
-  const auto r = FetchWhole("chunked.bin", "chunked=1");
+  FetchWhole("chunked.bin", "chunked=1");
   EXPECT_EQ(server().Stats("chunked.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, ContentEncodingIsSavedRawInOneStream) {
   // The server labels its 206 responses gzip although haul asked for
   // identity: the bytes are saved as sent, from one stream, never split.
-  const auto r = FetchWhole("encoded.bin", "encoding=gzip");
+  FetchWhole("encoded.bin", "encoding=gzip");
   EXPECT_EQ(server().Stats("encoded.bin").requests, 1);
 }
 
 TEST_F(ServerFaultsTest, RedirectsAreFollowedForEveryPiece) {
-  const auto r = FetchWhole("redirected.bin", "redirect=3", {"-x", "4"});
+  FetchWhole("redirected.bin", "redirect=3", {"-x", "4"});
   // Each of the 4 pieces walked the 3 redirects (signed URLs are per request).
   EXPECT_GE(server().Stats("redirected.bin").requests, 4 * 4);
 }
