@@ -40,6 +40,10 @@ struct RunStats {
   std::uint64_t stragglers = 0;  ///< silent connections whose range moved to another
   std::uint64_t bytes_resumed = 0;  ///< bytes found in partials of earlier runs
   std::uint64_t bytes_received = 0;  ///< payload bytes received this run (incl. re-fetched)
+  /// With -o -: the reorder window's budget and the most buffer memory it
+  /// held at once (buffers out of the pool, times their size). 0 otherwise.
+  std::uint64_t stream_buffer_budget = 0;
+  std::uint64_t stream_buffer_peak = 0;
   std::vector<ErrorClass> failures;  ///< one entry per failed download
 };
 

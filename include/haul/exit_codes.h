@@ -21,6 +21,7 @@ enum class ExitCode : int {
   kExists = 9,       ///< the output file exists and --overwrite was not given
   kIntegrity = 10,   ///< a checksum did not match; the file was not given its name
   kInterrupted = 130,  ///< SIGINT
+  kOutputClosed = 141,  ///< the reader of stdout closed it (as if killed by SIGPIPE)
   kTerminated = 143,   ///< SIGTERM
 };
 

@@ -46,6 +46,14 @@ struct Options {
   // --- Output ---
   /// Replace an existing file at the final path instead of failing the download.
   bool overwrite = false;
+  /// Write every download to stdout, in order, one after another (-o -).
+  /// Downloads then run one at a time; each still uses several connections.
+  bool to_stdout = false;
+  /// With to_stdout: the memory for bytes that arrived but are not yet
+  /// written, those ahead of the write position included (--buffer-size).
+  /// A transfer that would need more is paused until stdout drains.
+  std::uint64_t stream_buffer_size = std::uint64_t{16} << 20;
+  static constexpr Range kStreamBufferSizeRange{std::int64_t{1} << 20, std::int64_t{1} << 30};
 
   // --- HTTP and TLS ---
   /// Extra request headers, "Name: value" each, sent with every request.

@@ -21,6 +21,7 @@ enum class ErrorClass {
   kExists,       ///< the output exists and --overwrite was not given
   kIntegrity,    ///< the file's checksum does not match the expected one
   kInterrupted,  ///< the user stopped haul
+  kOutputClosed,  ///< the reader of stdout went away (EPIPE)
   kInternal,     ///< a bug in haul
 };
 

@@ -53,6 +53,7 @@ constexpr const char* kRetryWaitLabel = "--retry-wait";
 constexpr const char* kLowestSpeedLabel = "--lowest-speed-limit";
 constexpr const char* kMaxSpeedLabel = "--max-speed";
 constexpr const char* kMaxOverallSpeedLabel = "--max-overall-speed";
+constexpr const char* kBufferSizeLabel = "--buffer-size";
 
 /// Binary size suffixes accepted by ParseSize and used to print sizes back.
 struct SizeSuffix {
@@ -125,6 +126,12 @@ Status CheckRanges(const Options& o) {
       o.min_piece_size > static_cast<std::uint64_t>(r.max)) {
     return SizeRangeError(SizeArg(o.min_piece_size));
   }
+  const Range b = Options::kStreamBufferSizeRange;
+  if (o.stream_buffer_size < static_cast<std::uint64_t>(b.min) ||
+      o.stream_buffer_size > static_cast<std::uint64_t>(b.max)) {
+    return RangeError(kBufferSizeLabel, SizeArg(static_cast<std::uint64_t>(b.min)),
+                      SizeArg(static_cast<std::uint64_t>(b.max)), SizeArg(o.stream_buffer_size));
+  }
   return Status::Ok();
 }
 
@@ -173,7 +180,15 @@ Status CheckChecksum(const CommandLine& cl) {
 }
 
 Status CheckOutput(const CommandLine& cl) {
-  if (cl.output == "-") return UsageError("writing to stdout (-o -) is not supported yet");
+  if (cl.output == "-") {
+    // Every download goes to stdout, one after another: names and
+    // directories have no meaning there.
+    if (!cl.dir.empty()) return UsageError("-d/--dir cannot be used with -o - (stdout)");
+    if (cl.options.content_disposition) {
+      return UsageError("--content-disposition cannot be used with -o - (stdout)");
+    }
+    return Status::Ok();
+  }
   if (cl.output.empty()) return Status::Ok();
   if (!cl.input_file.empty()) {
     return UsageError("-o/--output cannot be used with -i/--input-file (use out= in the list)");
@@ -227,6 +242,8 @@ class Parser {
   CLI::Option* max_speed_option_ = nullptr;
   std::string max_overall_speed_text_;
   CLI::Option* max_overall_speed_option_ = nullptr;
+  std::string buffer_size_text_;
+  CLI::Option* buffer_size_option_ = nullptr;
   bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
 };
 
@@ -250,8 +267,18 @@ void Parser::AddOutputOptions() {
   const char* group = "Input and output";
   app_.add_option("-i,--input-file", cl_.input_file, "read URLs from a list file ('-' = stdin)")
       ->type_name("FILE")->group(group);
-  app_.add_option("-o,--output", cl_.output, "output file (only with exactly one URL)")
+  app_.add_option("-o,--output", cl_.output,
+                  "output file (only with exactly one URL); '-' = stdout, in order, "
+                  "every URL one after another")
       ->type_name("FILE")->group(group);
+  const Range b = Options::kStreamBufferSizeRange;
+  buffer_size_option_ =
+      app_.add_option(kBufferSizeLabel, buffer_size_text_,
+                      "with -o -: memory for bytes waiting to go out in order (" +
+                          SizeArg(static_cast<std::uint64_t>(b.min)) + "-" +
+                          SizeArg(static_cast<std::uint64_t>(b.max)) + ", default " +
+                          SizeArg(Options{}.stream_buffer_size) + ")")
+          ->type_name("SIZE")->group(group);
   app_.add_option("-d,--dir", cl_.dir, "output directory (created if missing)")
       ->type_name("DIR")->group(group);
   app_.add_flag("--overwrite", cl_.options.overwrite, "replace existing files")->group(group);
@@ -345,6 +372,15 @@ Status Parser::ConvertNumbers() {
     cl_.options.*o.field = static_cast<int>(value);
   }
   if (Status s = ConvertReliability(); !s.ok()) return s;
+  cl_.options.to_stdout = cl_.output == "-";
+  if (buffer_size_option_->count() > 0) {
+    const std::optional<std::uint64_t> size = ParseSize(buffer_size_text_);
+    if (!size) {
+      return UsageError(std::string(kBufferSizeLabel) + " must be a size like 4M or 64M (got '" +
+                        buffer_size_text_ + "')");
+    }
+    cl_.options.stream_buffer_size = *size;
+  }
   if (min_piece_size_option_->count() == 0) return Status::Ok();
   const std::optional<std::uint64_t> size = ParseSize(min_piece_size_text_);
   if (!size) {
@@ -433,7 +469,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   // First failure wins; the order puts the most basic problem first.
   Status s = CheckRanges(cl.options);
   if (s.ok()) s = CheckHttpOptions(cl.options);
-  if (s.ok() && cl.output != "-") s = CheckSources(cl);
+  if (s.ok()) s = CheckSources(cl);
   if (s.ok()) s = CheckOutput(cl);
   if (s.ok()) s = CheckChecksum(cl);
   if (s.ok()) s = CheckMirrors(cl);

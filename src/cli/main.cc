@@ -156,7 +156,16 @@ class Feeder {
         InputError(item->error);
         continue;
       }
-      item->job.dir = DirFor(item->job.dir);
+      if (cl_.options.to_stdout) {
+        // Everything goes to stdout, in list order.
+        if (!item->job.out.empty() || !item->job.dir.empty()) {
+          spdlog::warn("{}: out= and dir= have no effect with -o -", item->job.origin);
+        }
+        item->job.out = "-";
+        item->job.dir.clear();
+      } else {
+        item->job.dir = DirFor(item->job.dir);
+      }
       engine_.Submit(std::move(item->job));
     }
   }

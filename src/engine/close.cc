@@ -111,12 +111,23 @@ void Core::MaybeClose(Job& job) {
       Fail(job, Status::Error(ErrorClass::kNetwork, "the transfer ended before the file was complete"));
       return;
     }
+    if (job.stream && job.stream->held_buffers() > 0) {
+      // Everything arrived and no write is under way, yet bytes wait: they
+      // would be lost. A bug, never a silent success.
+      Fail(job, Status::Error(ErrorClass::kInternal, "stream bytes left unwritten"));
+      return;
+    }
   }
   Close(job);
 }
 
 void Core::Close(Job& job) {
   job.phase = Job::Phase::kClosing;
+  if (job.stream) {  // every byte is on stdout; nothing to commit
+    Status s = FinishStream(job);
+    loop_.Post([this, id = job.id, s = std::move(s)]() mutable { OnClosed(id, std::move(s)); });
+    return;
+  }
   CloseTask task;
   task.file = job.file;
   task.failed = job.failed();
@@ -162,6 +173,7 @@ void Core::OnClosed(JobId id, Status status) {
   if (job->failed()) {
     ++stats_.jobs_failed;
     stats_.failures.push_back(job->failure.error_class());
+    if (job->stream) Abandon(job->failure.error_class());
   } else {
     ++stats_.jobs_ok;
   }

@@ -32,10 +32,21 @@ transfer::LoopOptions LoopOptionsFrom(const Options& o) {
 }
 
 // Every slot may hold one filling buffer while another is being written, so
-// the pool never starves a slot for good (see docs/storage.md).
+// the pool never starves a slot for good (see docs/storage.md). Streaming to
+// stdout, the pool is the reorder window's budget instead: the transfer at
+// the write position always gets a buffer (a reserve only it may use), the
+// others pause when the rest is out.
 std::size_t BufferBudget(const Options& o) {
+  if (o.to_stdout) return std::max<std::size_t>(o.stream_buffer_size / o.buffer_unit, 4);
   const auto floor = 2 * static_cast<std::size_t>(o.max_connections) + 4;
   return std::max(o.max_buffers, floor);
+}
+
+// Streaming to stdout, downloads run one after another so their bytes
+// concatenate in order (as curl writes several URLs).
+Options Adjusted(Options o) {
+  if (o.to_stdout) o.jobs = 1;
+  return o;
 }
 
 // Each queued writer task holds a buffer, or is one of a job's few
@@ -89,11 +100,11 @@ void PieceTransfer::OnDone(const transfer::TransferResult& result) { core_.OnDon
 // ---- Construction and the submitting thread's side ----
 
 Core::Core(const Options& options, EventSink& sink)
-    : options_(options),
+    : options_(Adjusted(options)),
       sink_(sink),
       started_(Clock::now()),
-      buffers_(options.buffer_unit, BufferBudget(options)),
-      writers_(options.writer_threads, WriterQueueBudget(options)),
+      buffers_(options_.buffer_unit, BufferBudget(options_)),
+      writers_(options_.writer_threads, WriterQueueBudget(options_)),
       loop_(LoopOptionsFrom(options)),
       overall_(static_cast<double>(options.max_overall_speed), 0, Clock::now()) {
   // A released buffer may unblock a paused transfer; only the loop thread may
@@ -116,9 +127,10 @@ JobId Core::Submit(JobSpec spec) {
     std::unique_lock<std::mutex> lock(mu_);
     // Bounded: a caller streaming a huge list waits here.
     cv_.wait(lock, [&] {
-      return cancelled_ || queue_.size() < static_cast<std::size_t>(options_.jobs);
+      return cancelled_ || abandoned_ || queue_.size() < static_cast<std::size_t>(options_.jobs);
     });
-    if (cancelled_) return 0;
+    if (abandoned_ && !cancelled_) ++abandoned_jobs_;
+    if (cancelled_ || abandoned_) return 0;
     id = next_id_++;
     queue_.push_back({id, std::move(spec)});
   }
@@ -170,6 +182,17 @@ RunStats Core::Finish() {
   const storage::BufferPool::Stats bs = buffers_.stats();
   stats_.buffer_hits = bs.hits;
   stats_.buffer_misses = bs.misses;
+  if (options_.to_stdout) {
+    stats_.stream_buffer_budget = buffers_.max_buffers() * buffers_.unit();
+    stats_.stream_buffer_peak = bs.peak_out * buffers_.unit();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (abandoned_) {
+      stats_.jobs_failed += abandoned_jobs_;
+      stats_.failures.insert(stats_.failures.end(), abandoned_jobs_, *abandoned_);
+    }
+  }
   stats_.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
   return stats_;
 }
@@ -186,6 +209,7 @@ void Core::Tick() {
   ResumeRateLimited(now);
   SaveStates(now);
   FillSlots();
+  ServeStreamHeads();
   EmitProgress(false);
   CheckFinished();
 }
@@ -236,7 +260,14 @@ void Core::Activate(Queued q) {
     ramp.initial = std::min(ramp.initial, ramp.max);
     job->ramp.emplace(ramp);
   }
-  job->file = std::make_shared<storage::PartFile>();
+  if (options_.to_stdout) {
+    job->final_path = job->commit_path = "-";
+    job->state_path.clear();
+    job->stream.emplace();
+    job->stream_window = InitialStreamWindow(options_);
+  } else {
+    job->file = std::make_shared<storage::PartFile>();
+  }
   Job& j = *job;
   jobs_.emplace(j.id, std::move(job));
   if (j.host_key.empty()) {
@@ -252,6 +283,11 @@ void Core::Activate(Queued q) {
       Fail(j, Status::Error(ErrorClass::kUsage, "checksum: " + why));
       return;
     }
+    if (j.stream) j.stream_hasher = integrity::MakeHasher(j.checksum->algorithm);
+  }
+  if (j.stream) {  // nothing to open: stdout is there
+    OnOpened(j.id, Status::Ok(), std::nullopt);
+    return;
   }
   storage::PartFile::OpenMode mode;
   mode.overwrite = options_.overwrite;
@@ -342,6 +378,12 @@ bool Core::StartNext(Job& job) {
   // the second half of the largest remaining range (work stealing), if that
   // half would take the victim long enough to be worth a new connection.
   std::optional<scheduling::PieceId> piece = job.plan->TakeUnassigned();
+  if (piece && job.stream &&
+      job.plan->piece(*piece).range.begin >= job.stream->written() + job.stream_window) {
+    // Streaming: bytes beyond the reorder window would only wait there.
+    job.plan->Release(*piece);
+    return false;
+  }
   if (!piece) piece = StealFor(job, *source);
   if (!piece) return false;
   if (!StartTransfer(job, false, piece, *source)) {

@@ -39,6 +39,14 @@ namespace haul::engine {
 /// The first byte a resume must fetch (see core.cc).
 std::uint64_t FirstMissing(const storage::ResumeState& s);
 
+/// Streaming to stdout: the size of a piece, so that every connection of a
+/// download works inside the reorder window (engine/stream.cc).
+std::uint64_t StreamPieceSize(const Options& options);
+/// Streaming: how far past the written bytes a download may fetch at first.
+std::uint64_t InitialStreamWindow(const Options& options);
+/// A streamed plan has at most this many pieces (bigger ones past it).
+inline constexpr std::uint64_t kMaxStreamPieces = std::uint64_t{1} << 20;
+
 class Core {
  public:
   Core(const Options& options, EventSink& sink);
@@ -90,6 +98,17 @@ class Core {
                                          const std::string& etag, const std::string& last_modified);
   bool Store(PieceTransfer& t, std::span<const std::byte> data);
   void Flush(PieceTransfer& t);
+
+  // ---- Streaming to stdout (engine/stream.cc) ----
+  std::size_t KeepFree(const Job& job, const PieceTransfer& t) const;
+  void PumpStream(Job& job);
+  void OnStreamWritten(JobId id, std::uint64_t bytes, Status status);
+  void AdjustStreamWindow(Job& job);
+  void ServeStreamHeads();
+  Status FinishStream(Job& job);
+  bool StreamRestartAllowed(Job& job, const Status& why, bool file_changed);
+  void ResetStreamForRestart(Job& job);
+  void Abandon(ErrorClass c);
   void OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status);
   void Fail(Job& job, Status status);
   void MaybeClose(Job& job);
@@ -143,6 +162,10 @@ class Core {
   bool closed_ = false;       // guarded by mu_
   bool finished_ = false;     // guarded by mu_
   bool cancelled_ = false;    // guarded by mu_
+  /// Streaming: a download failed, so nothing after it may reach stdout;
+  /// later submissions fail with this class. Guarded by mu_.
+  std::optional<ErrorClass> abandoned_;
+  std::uint64_t abandoned_jobs_ = 0;  // guarded by mu_
   std::atomic<bool> resume_wanted_{false};
 
   // Loop thread only.

@@ -14,6 +14,7 @@
 #include "haul/job.h"
 #include "haul/status.h"
 #include "integrity/checksum.h"
+#include "integrity/digest.h"
 #include "scheduling/chunk_plan.h"
 #include "scheduling/ramp_up.h"
 #include "scheduling/range_set.h"
@@ -21,6 +22,7 @@
 #include "scheduling/token_bucket.h"
 #include "storage/buffer_pool.h"
 #include "storage/part_file.h"
+#include "storage/reorder_window.h"
 #include "storage/resume_state.h"
 #include "transfer/request.h"
 
@@ -156,6 +158,23 @@ struct Job {
   std::uint64_t saved_covered = 0;  ///< written.covered() at the last save
   Clock::time_point last_save = Clock::now();
 
+  // ---- Streaming to stdout (Options::to_stdout; docs/storage.md) ----
+  /// Present for -o -: bytes wait here until everything before them is written.
+  std::optional<storage::ReorderWindow> stream;
+  /// With a checksum: fed in order by the writes to stdout, one at a time.
+  std::shared_ptr<integrity::Hasher> stream_hasher;
+  bool stream_writing = false;  ///< a write to stdout is under way
+  /// How far past the written bytes transfers may run: starts at a quarter
+  /// of the budget, grows while stdout waits for the network, shrinks while
+  /// the network waits for stdout (engine/stream.cc).
+  std::uint64_t stream_window = 0;
+  /// After a restart from byte 0: bytes already on stdout, dropped when
+  /// they arrive again. The new response must match what they came from.
+  std::uint64_t stream_skip = 0;
+  std::optional<std::uint64_t> skip_size;  ///< the size they came from
+  std::string skip_etag;
+  std::string skip_last_modified;
+
   // ---- Speed ----
   std::optional<scheduling::TokenBucket> bucket;  ///< --max-speed
   std::optional<scheduling::RampUp> ramp;  ///< adaptive connection count (no -x given)
@@ -183,7 +202,9 @@ struct Job {
   /// Bytes the file will have: the plan's size, or what a stream delivered.
   std::uint64_t final_size() const { return plan ? plan->size() : received; }
   /// A download whose partial can be resumed by range requests.
-  bool resumable() const { return plan.has_value() && splittable && plan->size() > 0; }
+  bool resumable() const {
+    return plan.has_value() && splittable && plan->size() > 0 && !stream;
+  }
 };
 
 }  // namespace haul::engine

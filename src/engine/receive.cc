@@ -108,6 +108,12 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
   } else {
     size = head.content_length;  // a 200: the server ignored Range; one stream
   }
+  if (job.stream_skip > 0 && (!size || size != job.skip_size || !SameValidators(job.skip_etag, job.skip_last_modified, head))) {
+    t.recovery = Recovery::kFail;
+    return Reject(why, ErrorClass::kProtocol,
+                  "the file changed on the server after " + std::to_string(job.stream_skip) +
+                      " bytes of it were written to stdout");
+  }
   job.etag = head.etag;
   job.last_modified = head.last_modified;
   job.content_encoding = head.content_encoding;
@@ -124,6 +130,16 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
 }
 
 void Core::PlanFile(Job& job, PieceTransfer& t, std::uint64_t size) {
+  if (job.stream) {
+    // Streaming: pieces small enough that every connection works inside
+    // the reorder window, taken lowest offset first (docs/storage.md).
+    const std::uint64_t piece = StreamPieceSize(options_);
+    const auto count = static_cast<int>(std::clamp<std::uint64_t>(size / piece, 1, kMaxStreamPieces));
+    job.plan.emplace(size, job.splittable ? count : 1, piece);
+    t.piece = job.plan->TakeUnassigned();
+    bytes_known_total_ += size;
+    return;
+  }
   // -x connections per source: the primary and each mirror.
   const int connections =
       job.splittable ? job.connection_cap * static_cast<int>(job.sources.size()) : 1;
@@ -323,9 +339,12 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
     // The first request has no end: when it reaches its piece's end while
     // the next piece cannot get a connection of its own (the server refused
     // extra range requests, or no slot is free), it simply reads on.
+    // Streaming, the pieces after it are better served by their own
+    // transfers as slots free up, unless the server refuses those.
     if (t.probe() && t.offset + data.size() > job.plan->piece(*t.piece).range.end &&
-        (job.fallback || static_cast<int>(job.transfers.size()) >= job.connection_cap ||
-         !loop_.HasRoom(job.host_key, transfer::HttpVersion::kHttp11))) {
+        (job.fallback ||
+         (!job.stream && (static_cast<int>(job.transfers.size()) >= job.connection_cap ||
+                          !loop_.HasRoom(job.host_key, transfer::HttpVersion::kHttp11))))) {
       job.plan->MergeFollowing(*t.piece);
     }
     const std::uint64_t end = job.plan->piece(*t.piece).range.end;
@@ -356,17 +375,28 @@ BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
 }
 
 bool Core::Store(PieceTransfer& t, std::span<const std::byte> data) {
+  Job& job = t.job();
+  std::uint64_t at = t.offset;
+  if (at < job.stream_skip) {
+    // Restarted from byte 0 while streaming: these bytes are on stdout already.
+    const auto drop = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), job.stream_skip - at));
+    data = data.subspan(drop);
+    at += drop;
+  }
   if (data.empty()) return true;
   // Take the whole block or none of it: on a pause libcurl hands the same
   // bytes again later, so a partial copy would duplicate them.
+  // Streaming: nothing past the window (the writes to stdout move it on).
+  if (job.stream && at >= job.stream->written() + job.stream_window) return false;
+  const std::size_t keep_free = KeepFree(job, t);
   if (!t.buffer) {
-    t.buffer = buffers_.Acquire();
+    t.buffer = buffers_.Acquire(keep_free);
     if (!t.buffer) return false;
-    t.buffer_offset = t.offset;
+    t.buffer_offset = at;
   }
   std::unique_ptr<storage::Buffer> next;
   if (t.buffer->free_space() < data.size()) {
-    next = buffers_.Acquire();
+    next = buffers_.Acquire(keep_free);
     if (!next) return false;
   }
   const std::size_t first = std::min(data.size(), t.buffer->free_space());
@@ -375,7 +405,7 @@ bool Core::Store(PieceTransfer& t, std::span<const std::byte> data) {
   if (next) {
     Flush(t);
     t.buffer = std::move(next);
-    t.buffer_offset = t.offset + first;
+    t.buffer_offset = at + first;
     std::memcpy(t.buffer->data.get(), data.data() + first, data.size() - first);
     t.buffer->size = data.size() - first;
   } else if (t.buffer->free_space() == 0) {
@@ -391,6 +421,11 @@ void Core::Flush(PieceTransfer& t) {
     return;
   }
   Job& job = t.job();
+  if (job.stream) {  // to stdout, in order, through the reorder window
+    job.stream->Add(t.buffer_offset, std::move(t.buffer));
+    PumpStream(job);
+    return;
+  }
   ++job.pending_writes;
   // std::function needs a copyable callable, so the buffer travels in a shared_ptr.
   auto buffer = std::make_shared<std::unique_ptr<storage::Buffer>>(std::move(t.buffer));

@@ -219,6 +219,7 @@ void Core::Restart(Job& job, const Status& why, bool file_changed) {
                                 std::to_string(options_.max_restarts) + " times; giving up)"));
     return;
   }
+  if (!StreamRestartAllowed(job, why, file_changed)) return;
   spdlog::warn("{}: {}; starting over", job.url, why.message());
   job.restarting = true;
   for (auto& t : job.transfers) loop_.Abort(t->handle, why);
@@ -229,6 +230,10 @@ void Core::FinishRestart(Job& job) {
   // Nothing runs and nothing is being written: empty the partial and drop
   // the state before a byte of the new file arrives.
   job.phase = Job::Phase::kOpening;
+  if (job.stream) {  // no partial: what is on stdout stays, the rest is dropped
+    loop_.Post([this, id = job.id] { OnRestarted(id, Status::Ok()); });
+    return;
+  }
   PostToWriters([this, id = job.id, file = job.file, state = job.state_path] {
     storage::RemoveState(state);
     Status s = file->Truncate(0);
@@ -238,6 +243,7 @@ void Core::FinishRestart(Job& job) {
 
 void Core::OnRestarted(JobId id, Status status) {
   Job* job = Find(id);
+  if (job->stream) ResetStreamForRestart(*job);
   if (job->plan) bytes_known_total_ -= job->plan->size();
   bytes_received_ -= std::min(bytes_received_, job->received + job->resumed_bytes);
   last_progress_bytes_ = std::min(last_progress_bytes_, bytes_received_);
@@ -301,7 +307,7 @@ void Core::CheckStragglers(Clock::time_point now) {
   scheduling::StragglerOptions options;
   options.silence = std::chrono::seconds(1);
   for (auto& [id, job] : jobs_) {
-    if (!job->resumable() || job->failed() || job->restarting) continue;
+    if (!job->plan || !job->splittable || job->failed() || job->restarting) continue;
     std::vector<scheduling::TransferSample> samples;
     bool moving = false;
     for (std::size_t i = 0; i < job->transfers.size(); ++i) {
@@ -309,7 +315,9 @@ void Core::CheckStragglers(Clock::time_point now) {
       if (t.recovery != Recovery::kNone || !t.piece) continue;
       const auto& p = job->plan->piece(*t.piece);
       if (p.state != scheduling::ChunkPlan::State::kInFlight) continue;
-      moving = moving || now - t.last_byte < options.silence;
+      // Streaming, a transfer paused ahead of the window shows the server
+      // delivers: a silent head is a straggler even when all else waits.
+      moving = moving || now - t.last_byte < options.silence || (job->stream && t.paused);
       samples.push_back({i, TransferRateOf(t, now), t.last_byte, p.range.end - p.pos, t.paused});
     }
     if (!moving) continue;

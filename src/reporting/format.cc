@@ -90,6 +90,8 @@ std::string FormatStats(const RunStats& stats) {
   line("retries", stats.retries);
   line("restarts", stats.restarts);
   line("stragglers", stats.stragglers);
+  line("stream buffer budget", stats.stream_buffer_budget);
+  line("stream buffer peak", stats.stream_buffer_peak);
   return out;
 }
 

@@ -42,7 +42,9 @@ class ConsoleReporter : public Reporter {
   void OnJobStarted(const JobStarted&) override {}
 
   void OnJobFinished(const JobFinished& e) override {
-    if (e.status.ok()) return;
+    // A reader that closed stdout (| head) is no error to shout about:
+    // the exit code (141) says it, as a SIGPIPE would.
+    if (e.status.ok() || e.status.error_class() == ErrorClass::kOutputClosed) return;
     std::lock_guard lock(mu_);
     PrintLine(DownloadErrorLine(e.url, e.status));
   }

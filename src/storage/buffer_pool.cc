@@ -10,10 +10,10 @@ namespace haul::storage {
 BufferPool::BufferPool(std::size_t unit, std::size_t max_buffers)
     : unit_(unit), max_buffers_(max_buffers) {}
 
-std::unique_ptr<Buffer> BufferPool::Acquire() {
+std::unique_ptr<Buffer> BufferPool::Acquire(std::size_t keep_free) {
   {
     std::lock_guard lock(mu_);
-    if (out_ >= max_buffers_) {
+    if (out_ >= max_buffers_ || max_buffers_ - out_ <= keep_free) {
       ++stats_.refusals;
       return nullptr;
     }

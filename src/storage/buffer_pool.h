@@ -33,8 +33,11 @@ class BufferPool {
   /// allocated lazily and kept for reuse after release.
   BufferPool(std::size_t unit, std::size_t max_buffers);
 
-  /// A buffer with size 0, or null when max_buffers are out.
-  std::unique_ptr<Buffer> Acquire();
+  /// A buffer with size 0, or null when max_buffers are out. With
+  /// `keep_free` > 0, also null unless that many buffers stay available
+  /// afterwards: a reserve that only callers passing 0 may use (the stream
+  /// to stdout keeps one for the transfer at its write position).
+  std::unique_ptr<Buffer> Acquire(std::size_t keep_free = 0);
   /// Returns a buffer to the pool and calls the on_available hook, if set.
   /// `buffer` must have come from this pool's Acquire; null is ignored.
   void Release(std::unique_ptr<Buffer> buffer);

@@ -16,6 +16,7 @@ std::string_view ErrorClassName(ErrorClass c) {
     case ErrorClass::kExists: return "exists";
     case ErrorClass::kIntegrity: return "integrity";
     case ErrorClass::kInterrupted: return "interrupted";
+    case ErrorClass::kOutputClosed: return "output-closed";
     case ErrorClass::kInternal: return "internal";
   }
   return "internal";
@@ -33,6 +34,7 @@ ExitCode ExitCodeFor(ErrorClass c) {
     case ErrorClass::kExists: return ExitCode::kExists;
     case ErrorClass::kIntegrity: return ExitCode::kIntegrity;
     case ErrorClass::kInterrupted: return ExitCode::kInterrupted;
+    case ErrorClass::kOutputClosed: return ExitCode::kOutputClosed;
     case ErrorClass::kInternal: return ExitCode::kInternal;
   }
   return ExitCode::kInternal;
@@ -43,6 +45,10 @@ ExitCode ExitCodeForFailures(std::span<const ErrorClass> failures) {
   // An interruption explains every other failure that came with it.
   for (ErrorClass c : failures) {
     if (c == ErrorClass::kInterrupted) return ExitCode::kInterrupted;
+  }
+  // So does a reader that closed stdout: nothing after it could be delivered.
+  for (ErrorClass c : failures) {
+    if (c == ErrorClass::kOutputClosed) return ExitCode::kOutputClosed;
   }
   const ErrorClass first = failures.front();
   for (ErrorClass c : failures) {

@@ -19,7 +19,7 @@ inline constexpr const char* kStatsKeys[] = {
     "requests reusing a connection", "peak transfer slots", "transfer slots created",
     "transfer slots retired", "writer threads created", "writer threads retired",
     "peak writer threads", "buffer pool hits", "buffer pool misses",
-    "retries", "restarts", "stragglers"};
+    "retries", "restarts", "stragglers", "stream buffer budget", "stream buffer peak"};
 
 /// The --stats lines found in `stderr_text`, key to value text. Lines whose
 /// key is not one of kStatsKeys are ignored, so warnings mixed into stderr do

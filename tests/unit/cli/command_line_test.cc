@@ -227,9 +227,34 @@ TEST(ParseCommandLine, OutputNeedsExactlyOneUrlAndNoList) {
   EXPECT_EQ(ParseOk({"-o", "f", "http://h/a"}).output, "f");
 }
 
-TEST(ParseCommandLine, StdoutOutputIsNotSupportedYet) {
-  EXPECT_EQ(UsageError({"-o", "-", "http://h/a"}),
-            "haul: error: writing to stdout (-o -) is not supported yet\n");
+TEST(ParseCommandLine, StdoutTakesSeveralUrlsAndLists) {
+  const CommandLine cl = ParseOk({"-o", "-", "http://h/a", "http://h/b"});
+  EXPECT_TRUE(cl.options.to_stdout);
+  EXPECT_EQ(cl.urls.size(), 2U);
+  EXPECT_EQ(cl.options.stream_buffer_size, Options{}.stream_buffer_size);
+  EXPECT_TRUE(ParseOk({"-o", "-", "-i", "list.txt"}).options.to_stdout);
+  EXPECT_FALSE(ParseOk({"-o", "a.bin", "http://h/a"}).options.to_stdout);
+}
+
+TEST(ParseCommandLine, BufferSizeTakesSizesInItsRange) {
+  EXPECT_EQ(ParseOk({"-o", "-", "--buffer-size", "64M", "http://h/a"}).options.stream_buffer_size,
+            64U << 20);
+  EXPECT_EQ(ParseOk({"-o", "-", "--buffer-size=1M", "http://h/a"}).options.stream_buffer_size,
+            1U << 20);
+  EXPECT_EQ(UsageError({"-o", "-", "--buffer-size", "512K", "http://h/a"}),
+            "haul: error: --buffer-size must be between 1M and 1G (got 512K)\n");
+  EXPECT_EQ(UsageError({"-o", "-", "--buffer-size", "2G", "http://h/a"}),
+            "haul: error: --buffer-size must be between 1M and 1G (got 2G)\n");
+  EXPECT_EQ(UsageError({"-o", "-", "--buffer-size", "lots", "http://h/a"}),
+            "haul: error: --buffer-size must be a size like 4M or 64M (got 'lots')\n");
+}
+
+TEST(ParseCommandLine, StdoutRejectsNamesAndDirectories) {
+  EXPECT_EQ(UsageError({"-o", "-", "-d", "out", "http://h/a"}),
+            "haul: error: -d/--dir cannot be used with -o - (stdout)\n");
+  EXPECT_EQ(UsageError({"-o", "-", "--content-disposition", "http://h/a"}),
+            "haul: error: --content-disposition cannot be used with -o - (stdout)\n");
+  EXPECT_EQ(UsageError({"-o", "-"}), "haul: error: no URLs given (pass URLs or -i FILE)\n");
 }
 
 TEST(ParseCommandLine, NoUrlsIsAUsageError) {

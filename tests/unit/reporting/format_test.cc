@@ -29,6 +29,8 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   s.writer_threads_peak = 2;
   s.buffer_hits = 50;
   s.buffer_misses = 7;
+  s.stream_buffer_budget = 16777216;
+  s.stream_buffer_peak = 1048576;
   EXPECT_EQ(FormatStats(s),
             "downloads ok: 3\n"
             "downloads failed: 1\n"
@@ -49,7 +51,9 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
             "buffer pool misses: 7\n"
             "retries: 2\n"
             "restarts: 1\n"
-            "stragglers: 3\n");
+            "stragglers: 3\n"
+            "stream buffer budget: 16777216\n"
+            "stream buffer peak: 1048576\n");
 }
 
 TEST(FormatStats, WallSecondsAlwaysHaveThreeDecimals) {

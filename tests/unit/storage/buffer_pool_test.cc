@@ -131,5 +131,28 @@ TEST(BufferPool, ConcurrentUseStaysWithinBound) {
   EXPECT_EQ(s.hits + s.misses + s.refusals, 8u * 2000u);
 }
 
+TEST(BufferPool, KeepFreeLeavesAReserveOnlyOthersMayTake) {
+  // The stream to stdout keeps buffers for the transfer at its write
+  // position: callers passing keep_free stop while that many remain.
+  BufferPool pool(64, 4);
+  std::vector<std::unique_ptr<Buffer>> out;
+  out.push_back(pool.Acquire(2));
+  out.push_back(pool.Acquire(2));
+  ASSERT_NE(out[0], nullptr);
+  ASSERT_NE(out[1], nullptr);
+  EXPECT_EQ(pool.Acquire(2), nullptr);  // two left: the reserve
+  out.push_back(pool.Acquire(1));       // one may go to a smaller reserve
+  ASSERT_NE(out.back(), nullptr);
+  out.push_back(pool.Acquire());        // and the last to a caller without one
+  ASSERT_NE(out.back(), nullptr);
+  EXPECT_EQ(pool.Acquire(), nullptr);
+  EXPECT_EQ(pool.stats().refusals, 2U);
+  pool.Release(std::move(out.back()));
+  out.pop_back();
+  EXPECT_EQ(pool.Acquire(1), nullptr);  // one free is not more than the reserve of 1
+  for (auto& b : out) pool.Release(std::move(b));
+  EXPECT_EQ(pool.stats().peak_out, 4U);
+}
+
 }  // namespace
 }  // namespace haul::storage

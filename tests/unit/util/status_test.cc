@@ -27,6 +27,14 @@ TEST(ExitCodeForFailures, InterruptionWins) {
   EXPECT_EQ(ExitCodeForFailures(f), ExitCode::kInterrupted);
 }
 
+TEST(ExitCodeForFailures, AClosedStdoutExplainsTheDownloadsAfterIt) {
+  // Streaming, the downloads queued behind a closed stdout fail with it.
+  std::vector<ErrorClass> f{ErrorClass::kOutputClosed, ErrorClass::kHttp};
+  EXPECT_EQ(ExitCodeForFailures(f), ExitCode::kOutputClosed);
+  f.push_back(ErrorClass::kInterrupted);
+  EXPECT_EQ(ExitCodeForFailures(f), ExitCode::kInterrupted);
+}
+
 TEST(ExitCodeFor, CodesAreStable) {
   // docs/exit-codes.md promises these numbers; changing one breaks users' scripts.
   EXPECT_EQ(static_cast<int>(ExitCodeFor(ErrorClass::kUsage)), 2);
@@ -36,6 +44,8 @@ TEST(ExitCodeFor, CodesAreStable) {
   EXPECT_EQ(static_cast<int>(ExitCodeFor(ErrorClass::kIo)), 8);
   EXPECT_EQ(static_cast<int>(ExitCodeFor(ErrorClass::kExists)), 9);
   EXPECT_EQ(static_cast<int>(ExitCodeFor(ErrorClass::kInterrupted)), 130);
+  EXPECT_EQ(static_cast<int>(ExitCodeFor(ErrorClass::kOutputClosed)), 141);
+  EXPECT_EQ(ErrorClassName(ErrorClass::kOutputClosed), "output-closed");
 }
 
 }  // namespace
