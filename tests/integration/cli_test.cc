@@ -26,17 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The non-empty lines of `text`.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {  // bounded by the text's size
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
 /// True when `text` names line `n` as "line N" or ":N" not followed by a
 /// digit (as in "list.txt:3: ...").
 bool MentionsLine(const std::string& text, int n) {
@@ -207,7 +196,7 @@ TEST_P(BadArgsTest, ExitsWithUsageErrorAndOneLine) {
   args.push_back(Url("/never-fetched.bin"));
   const ProcessResult r = Haul(args);
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
-  const auto lines = Lines(r.err);
+  const auto lines = NonEmptyLines(r.err);
   ASSERT_EQ(lines.size(), 1u) << "expected one line on stderr, got:\n" << r.err;
   EXPECT_NE(lines[0].find(GetParam().must_mention), std::string::npos)
       << "'" << lines[0] << "' does not name the range (" << GetParam().must_mention << ")";

@@ -69,6 +69,30 @@ TEST(RunProcessTest, ReportsASignalAsExitCode128PlusSignal) {
   EXPECT_EQ(r.exit_code, 128 + SIGTERM);
 }
 
+TEST(RunProcessTest, SlowReaderReadsInSmallChunksWithPauses) {
+  // 20 reads of at most 1000 bytes, each followed by 10 ms: at least 0.2 s.
+  RunOptions options;
+  options.stdout_chunk = 1000;
+  options.stdout_pause = std::chrono::milliseconds(10);
+  const ProcessResult r = RunProcess({"head", "-c", "20000", "/dev/zero"}, options);
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, std::string(20000, '\0'));
+  EXPECT_GE(r.seconds, 0.2);
+}
+
+TEST(RunProcessTest, StdoutLimitClosesThePipeLikeHead) {
+  // An endless writer gets EPIPE (here: dies of SIGPIPE) once 100 bytes
+  // were read and the pipe closed.
+  RunOptions options;
+  options.stdout_chunk = 100;
+  options.stdout_limit = 100;
+  options.timeout = std::chrono::seconds(10);
+  const ProcessResult r = RunProcess({"cat", "/dev/zero"}, options);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 128 + SIGPIPE) << Describe(r);
+  EXPECT_EQ(r.out, std::string(100, '\0'));
+}
+
 TEST(RunProcessTest, MissingProgramThrows) {
   EXPECT_THROW(RunProcess({"/nonexistent/haul-it-no-such-program"}), std::runtime_error);
 }

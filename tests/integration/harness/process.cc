@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -100,6 +102,7 @@ struct ChildPipes {
   int in = -1, out = -1, err = -1;
   const std::string* stdin_data = nullptr;
   size_t stdin_written = 0;
+  const RunOptions* options = nullptr;  ///< how stdout is read
 };
 
 /// Moves whatever is ready between the pipes and the strings. Returns false
@@ -122,11 +125,21 @@ bool PumpOnce(ChildPipes& p, ProcessResult& r, int timeout_ms) {
   for (int i = 0; i < 2; ++i) {
     if (*fd_for[i] < 0 || !(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
     char buf[65536];
-    const ssize_t n = read(*fd_for[i], buf, sizeof buf);
+    size_t want = sizeof buf;
+    const bool is_stdout = i == 0;
+    if (is_stdout) {
+      want = std::min({want, std::max<size_t>(p.options->stdout_chunk, 1),
+                       p.options->stdout_limit - r.out.size()});
+    }
+    const ssize_t n = read(*fd_for[i], buf, want);
     if (n > 0) sink_for[i]->append(buf, static_cast<size_t>(n));
-    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+    const bool at_limit = is_stdout && r.out.size() >= p.options->stdout_limit;
+    if (n == 0 || at_limit || (n < 0 && errno != EINTR && errno != EAGAIN)) {
       close(*fd_for[i]);
       *fd_for[i] = -1;
+    }
+    if (is_stdout && n > 0 && p.options->stdout_pause.count() > 0) {
+      std::this_thread::sleep_for(p.options->stdout_pause);  // a slow reader, by design
     }
   }
   return p.out >= 0 || p.err >= 0;
@@ -191,7 +204,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   err.Close(1);
 
   ProcessResult r;
-  ChildPipes p{in.fds[1], out.fds[0], err.fds[0], &options.stdin_data, 0};
+  ChildPipes p{in.fds[1], out.fds[0], err.fds[0], &options.stdin_data, 0, &options};
   in.fds[1] = out.fds[0] = err.fds[0] = -1;  // now owned by p
   // Non-blocking, so that one large write cannot stall the loop while the
   // child waits for us to drain its stdout.
@@ -199,6 +212,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   if (options.stdin_data.empty()) {
     close(p.in);
     p.in = -1;
+  }
+  if (options.stdout_limit == 0) {  // a reader that reads nothing at all
+    close(p.out);
+    p.out = -1;
   }
   const auto deadline = start + options.timeout;
   while (PumpOnce(p, r, std::min(MillisLeft(deadline), 100))) {
@@ -253,11 +270,27 @@ ProcessResult RunHaul(const std::vector<std::string>& args,
   return RunProcess(argv, options);
 }
 
+ProcessResult RunHaulWith(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv{HaulBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, options);
+}
+
 std::string Describe(const ProcessResult& r) {
   std::string s = "exit code " + std::to_string(r.exit_code);
   if (r.timed_out) s += " (killed at the timeout)";
   s += " after " + std::to_string(r.seconds) + " s; stderr:\n" + r.err;
   return s;
+}
+
+std::vector<std::string> NonEmptyLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {  // bounded by the text's size
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
 }
 
 }  // namespace haul_it

@@ -11,7 +11,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,14 @@ struct RunOptions {
   std::filesystem::path cwd;  ///< empty: the test's own working directory
   std::string stdin_data;     ///< written to the child's stdin, then closed
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+  /// How stdout is read, to play a slow or an impatient reader of a pipe
+  /// (haul -o -): at most `stdout_chunk` bytes per read, each read followed
+  /// by a pause of `stdout_pause`; once `stdout_limit` bytes were read the
+  /// reading end is closed, as `| head -c N` does, and later writes of the
+  /// child fail with EPIPE. The defaults read everything as fast as it comes.
+  std::size_t stdout_chunk = 65536;
+  std::chrono::milliseconds stdout_pause{0};
+  std::size_t stdout_limit = std::numeric_limits<std::size_t>::max();
 };
 
 /// Runs argv[0] (searched in PATH when it has no '/') to completion, feeding
@@ -70,8 +80,15 @@ ProcessResult RunHaul(const std::vector<std::string>& args,
                       const std::filesystem::path& cwd,
                       const std::string& stdin_data = {});
 
+/// Runs the haul binary with `args` and everything else from `options`
+/// (its cwd, stdin, timeout and how stdout is read).
+ProcessResult RunHaulWith(const std::vector<std::string>& args, const RunOptions& options);
+
 /// A one-line description of a result for assertion messages: the exit code,
 /// whether it timed out, and stderr.
 std::string Describe(const ProcessResult& r);
+
+/// The non-empty lines of `text` (a process's stderr, say), in order.
+std::vector<std::string> NonEmptyLines(const std::string& text);
 
 }  // namespace haul_it
