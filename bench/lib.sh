@@ -11,6 +11,11 @@
 #   bench_note          a command given OFFSET TOOL after a good run; what it
 #                       prints is added to the run's note, or "". If it fails,
 #                       the run did not test what it should: status "invalid"
+#   bench_consumer      a command the tool's stdout is piped into, run in the
+#                       run's directory with its stdout written to OUTPUT, or
+#                       "" (the tool's stdout goes to its log). Only the tool
+#                       is timed: wall, CPU and RSS are its own, not the
+#                       reader's. A reader that fails fails the run.
 
 bench_defaults() {
   bench_timeout=600
@@ -18,6 +23,7 @@ bench_defaults() {
   bench_conn_offset=local_nginx_log_size
   bench_conn_since=local_nginx_connections_since
   bench_note=""
+  bench_consumer=""
 }
 bench_defaults
 
@@ -67,14 +73,29 @@ faster() {
 run_once() {
   local scenario=$1 tool=$2 expected=$3 output=$4
   shift 4
-  local dir=$work/run offset status=ok note="" rc=0 conns wall user sys rss
+  local dir=$work/run offset status=ok note="" rc=0 reader_rc=0 conns wall user sys rss
   rm -rf "$dir"
   mkdir -p "$dir"
   offset=$($bench_conn_offset)
   # timeout kills the tool's whole process group; /usr/bin/time still reports
   # its wall, CPU and RSS (timeout's own are negligible).
-  (cd "$dir" && /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
-    timeout -k 5 "$bench_timeout" "$@" </dev/null >"$work/tool.log" 2>&1) || rc=$?
+  if [[ -z $bench_consumer ]]; then
+    (cd "$dir" && /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
+      timeout -k 5 "$bench_timeout" "$@" </dev/null >"$work/tool.log" 2>&1) || rc=$?
+  else
+    # /usr/bin/time wraps the tool only, inside the pipeline; both exit
+    # statuses come back through a file (the subshell's own is the last's).
+    rm -f "$work/pipe_status.txt"
+    (
+      set +e
+      cd "$dir" || exit 1
+      /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
+        timeout -k 5 "$bench_timeout" "$@" </dev/null 2>"$work/tool.log" |
+        $bench_consumer >"$output" 2>"$work/reader.log"
+      echo "${PIPESTATUS[0]} ${PIPESTATUS[1]}" >"$work/pipe_status.txt"
+    ) || true
+    read -r rc reader_rc <"$work/pipe_status.txt" || rc=1
+  fi
   read -r wall user sys rss < <(tail -n 1 "$work/time.txt")
   if ((rc == 124 || rc == 137)); then
     status=timeout note="killed after ${bench_timeout} s"
@@ -82,8 +103,14 @@ run_once() {
     status=failed note="killed by signal $((rc - 128)): $(head -c 160 "$work/tool.log" | tr '\t\n' '  ')"
   elif ((rc != 0)); then
     status=failed note="exit $rc: $(head -c 160 "$work/tool.log" | tr '\t\n' '  ')"
+  elif ((reader_rc != 0)); then
+    status=failed note="reader ($bench_consumer) exit $reader_rc: $(head -c 160 "$work/reader.log" | tr '\t\n' '  ')"
   elif ! same_content "$expected" "$dir/$output"; then
     status=failed note="output differs from the source"
+    if [[ -n $bench_consumer ]]; then
+      note="what $bench_consumer printed differs from the source's: $(head -c 80 "$dir/$output" | tr '\t\n' '  ')"
+      echo "bench: FAILED: ($scenario) $tool: $note (expected $(head -c 80 "$expected" | tr '\n' ' '))" >&2
+    fi
   elif [[ -n $bench_note ]]; then
     note=$($bench_note "$offset" "$tool") || status=invalid
   fi
@@ -139,9 +166,11 @@ write_report() {
     echo "wget2	$(wget2 --version 2>/dev/null | head -n 1)"
     echo "curl	$(curl --version 2>/dev/null | head -n 1)"
     echo "nginx	$(nginx -v 2>&1 | head -n 1)"
+    echo "pv	$(pv --version 2>/dev/null | head -n 1)"
   } >"$versions"
   python3 "$root/bench/report.py" --results "$1" --versions "$versions" \
     --size-a "$size_a" --size-b "$size_b" --count-c "$count_c" --reps "$reps" \
     --size-d "$size_d" --size-e "$size_e" --timeout-e "$timeout_e" --delay-f "$delay_f" \
-    --quick "$quick" >"$2"
+    --size-g1 "$size_g1" --size-g2 "$size_g2" --rate-g "${rate_g%m}" --size-h "$size_h" \
+    --cases "$cases" --quick "$quick" >"$2"
 }

@@ -27,6 +27,10 @@ SCENARIOS = {
          "+stall: one connection stalls half-way through its share",
     "f1": "(f1) Latency: {count_c} files of 16 KiB over HTTPS/HTTP2, {delay_f} ms each way",
     "f2": "(f2) Latency: one 16 KiB file over HTTPS, {delay_f} ms each way",
+    "g1": "(g1) Slow consumer: {size_g1} file to stdout, read at {rate_g} MiB/s",
+    "g2": "(g2) Slow consumer: {size_g2} file to stdout, read at {rate_g} MiB/s, one run per tool",
+    "h": "(h) {size_h} file to stdout into sha256sum, each connection capped at 4 MiB/s, "
+         "16 connections (curl: 1)",
 }
 
 # What each case's table does not say by itself.
@@ -46,6 +50,29 @@ SETUPS = {
           "byte waits {delay_f} ms each way, and a new connection's first bytes one extra "
           "round trip (its TCP handshake). nginx 1.22 negotiates TLS 1.2 (2 round trips).",
     "f2": "Same proxy and server as (f1).",
+    "g1": "Every tool writes the file to stdout from the unthrottled nginx (haul: "
+          "`-o - --stats`, its default 8 connections; curl: `-sS URL`; wget2: `-O -`), read by "
+          "`pv -q -L {rate_g}m | sha256sum`, whose line must be the file's. `/usr/bin/time` "
+          "wraps the tool alone, inside the pipeline: wall, CPU and peak RSS are the tool's "
+          "own, not the reader's. The reader bounds the wall time (size / {rate_g} MiB/s), so "
+          "the column to read is peak RSS. haul's status gives its reorder window from "
+          "`--stats` (`stream buffer peak` and `budget`).",
+    "g2": "Same as (g1). One run per tool whatever `--reps`: each takes "
+          "{size_g2} / {rate_g} MiB/s.",
+    "h": "nginx unthrottled behind `haul_latency_proxy --delay-ms 0 --rate 4194304` (4 MiB/s "
+         "per TCP connection, whatever its requests; nginx's per-response `limit_rate` would "
+         "favour the stream's small ranges). "
+         "`haul`: `-x 16 -o FILE` (a file in the run's directory, removed afterwards); "
+         "`haul +stdout`: `haul -x 16 -o - --stats URL | sha256sum`; `curl +stdout`: "
+         "`curl -sS URL | sha256sum`, one run whatever `--reps` (one connection at 4 MiB/s). "
+         "What sha256sum prints must be the source's (the file run is compared with the "
+         "source byte for byte). Wall, CPU and RSS are the tool's own, not sha256sum's; "
+         "`wall vs same tool alone` is haul to stdout over haul to a file. The cap is per "
+         "request more than per connection: nginx sends a response's first 256 KiB "
+         "(`sendfile_max_chunk`) at once and only then waits, so a tool asking for many "
+         "small ranges gets more than 4 MiB/s per connection (a 512 KiB range: twice "
+         "as much). The status column gives each run's requests and their mean size; "
+         "read the ratio with them.",
 }
 
 
@@ -171,7 +198,38 @@ def variant_target(rows, scenario, variant, limit, peers):
     return check(rows, scenario, variant, lambda h, v: v["wall"] <= limit * h["wall"], describe)
 
 
-def targets(rows):
+def rss_target(rows, scenario, limit_mib, peers):
+    """haul's peak RSS <= limit_mib, with its reorder window and the peers' RSS."""
+    haul = rows.get(scenario, {}).get("haul")
+    if not ok(haul) or haul["rss"] is None:
+        return "not measured", (why_not(haul, "haul") or "haul: no RSS").replace("|", "/")
+
+    def mib(row):
+        return f"{row['rss'] / 1024:.1f} MiB" if ok(row) and row["rss"] is not None else (
+            row["status"] if row else "no result")
+    others = ", ".join(f"{p}: {mib(rows.get(scenario, {}).get(p))}" for p in peers)
+    window = f" ({haul['note']})" if haul["note"] else ""
+    numbers = f"haul {mib(haul)}{window}; {others}".replace("|", "/")
+    return ("met" if haul["rss"] <= limit_mib * 1024 else "missed"), numbers
+
+
+def checksum_target(rows, scenario, tool):
+    """The line sha256sum printed for TOOL's stdout was the source's."""
+    row = rows.get(scenario, {}).get(tool)
+    if ok(row):
+        return "met", "sha256 of stdout = sha256 of the source"
+    if row and row["status"] == "failed" and "differs from the source" in row["note"]:
+        return "missed", f"{tool}: {row['note']}".replace("|", "/")
+    return "not measured", (why_not(row, tool) or f"{tool}: no result").replace("|", "/")
+
+
+def targets(rows, sizes, cases):
+    def curl_h(h, v):
+        curl = rows.get("h", {}).get("curl +stdout")
+        requests = (f"; requests: to stdout {v['note'].split(';')[0]}, "
+                    f"to a file {h['note'].split(';')[0]}") if v["note"] and h["note"] else ""
+        return (f"curl +stdout {curl['wall']:.2f} s" if ok(curl)
+                else why_not(curl, "curl +stdout")) + requests
     items = [
         ("(a) haul wall <= aria2c wall, same connection count", *check(
             rows, "a", "aria2c", lambda h, o: h["wall"] <= o["wall"] and h["conns"] <= o["conns"],
@@ -199,7 +257,20 @@ def targets(rows):
         ("(f2) haul wall <= wget2 wall, one file at 25 ms each way", *check(
             rows, "f2", "wget2", lambda h, o: h["wall"] <= o["wall"],
             lambda h, o: f"{h['wall']:.2f} s vs {o['wall']:.2f} s")),
+        (f"(g1) haul peak RSS <= 24 MiB, {sizes['size_g1']} to stdout read at "
+         f"{sizes['rate_g']} MiB/s", *rss_target(rows, "g1", 24, ("curl", "wget2"))),
+        (f"(g2) haul peak RSS <= 24 MiB, {sizes['size_g2']} to stdout read at "
+         f"{sizes['rate_g']} MiB/s", *rss_target(rows, "g2", 24, ("curl", "wget2"))),
+        ("(h) haul -o - into sha256sum wall <= 1.1x haul -o FILE wall", *check(
+            rows, "h", "haul +stdout", lambda h, v: v["wall"] <= 1.1 * h["wall"],
+            lambda h, v: f"{v['wall']:.2f} s vs {h['wall']:.2f} s to a file "
+                         f"({v['wall'] / h['wall'] if h['wall'] else 0:.2f}x); "
+                         f"{curl_h(h, v)}")),
+        ("(h) haul -o -: sha256sum prints the source's sha256",
+         *checksum_target(rows, "h", "haul +stdout")),
     ]
+    # With --cases, only the targets of the cases that ran.
+    items = [item for item in items if item[0][1] in cases]
     lines = ["| target | result | numbers |", "|---|---|---|"]
     lines += [f"| {name} | {result} | {numbers} |" for name, result, numbers in items]
     return "\n".join(lines)
@@ -221,9 +292,12 @@ def main():
         p.add_argument(name, required=True)
     for name in ("--size-a", "--size-b", "--count-c", "--reps", "--quick"):
         p.add_argument(name, type=int, required=True)
-    for name in ("--size-d", "--size-e", "--timeout-e", "--delay-f"):
+    for name in ("--size-d", "--size-e", "--timeout-e", "--delay-f", "--size-g1", "--size-g2",
+                 "--rate-g", "--size-h"):
         p.add_argument(name, type=int)
+    p.add_argument("--cases", default="a,b,c,d,e,f,g,h")
     args = p.parse_args()
+    cases = args.cases.split(",")
     rows = load(args.results)
     with open(args.versions) as f:
         versions = [line.rstrip("\n").split("\t", 1) for line in f if "\t" in line]
@@ -232,15 +306,25 @@ def main():
              "size_d": "?" if args.size_d is None else human_size(args.size_d),
              "size_e": "?" if args.size_e is None else human_size(args.size_e),
              "timeout_e": "?" if args.timeout_e is None else args.timeout_e,
-             "delay_f": "?" if args.delay_f is None else args.delay_f}
+             "delay_f": "?" if args.delay_f is None else args.delay_f,
+             "size_g1": "?" if args.size_g1 is None else human_size(args.size_g1),
+             "size_g2": "?" if args.size_g2 is None else human_size(args.size_g2),
+             "rate_g": "?" if args.rate_g is None else args.rate_g,
+             "size_h": "?" if args.size_h is None else human_size(args.size_h)}
+    subset = "" if cases == ["a", "b", "c", "d", "e", "f", "g", "h"] else f" --cases {args.cases}"
+    once = [c for c in ("g2", "h") if c in rows]
 
     print("# Benchmarks\n")
-    print(f"Generated by `bash bench/run.sh{' --quick' if args.quick else ''}` on "
+    print(f"Generated by `bash bench/run.sh{' --quick' if args.quick else ''}{subset}` on "
           f"{datetime.date.today().isoformat()}, {machine()}. Every tool downloads from "
           "one local nginx (single process, sendfile) on 127.0.0.1 ((e): from the fault "
           "server, (f): through the latency proxy); the best of "
-          f"{args.reps} run(s) by wall time is shown, and the last column lists every "
-          "run. Wall, CPU (user+sys) and peak RSS come from `/usr/bin/time`; TCP "
+          f"{args.reps} run(s) by wall time is shown"
+          + (" ((g2), and (h)'s curl: one run)" if once else "")
+          + ", and the last column lists every "
+          "run. Wall, CPU (user+sys) and peak RSS come from `/usr/bin/time`"
+          + (" ((g), (h): of the tool alone, not of the reader it writes to)"
+             if any(c in rows for c in ("g1", "g2", "h")) else "") + "; TCP "
           "connections are the distinct `$connection` values in nginx's access log "
           "during the run ((e): the connections the proxy accepted). A run that hits its "
           "time limit shows `> limit` as its wall time. Ratios are tool / haul: above 1.00x means "
@@ -253,7 +337,7 @@ def main():
                 print(SETUPS[key].format(**sizes) + "\n")
             print(table(rows[key]) + "\n")
     print("## Targets\n")
-    print(targets(rows) + "\n")
+    print(targets(rows, sizes, cases) + "\n")
     print("## Versions\n")
     for tool, version in versions:
         print(f"- {tool}: {version or '?'}")

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Background helpers for bench/run.sh's cases (d), (e) and (f): the latency
-# proxy, the fault server, and what is read from them. Sourced after
+# proxy, the fault server, and what is read from them (and from nginx's log,
+# for (d) and (h)). Sourced after
 # bench/lib.sh, with $root and $work set. Every wait is bounded, and only
 # the pids started here are signalled.
 #
@@ -115,6 +116,17 @@ origin_note() {
     END { total = bytes[0] + bytes[1]
           printf "slow mirror sent %.0f%% of the bytes on %d of %d connections",
                  total ? 100 * bytes[1] / total : 0, conns[1], conns[0] + conns[1] }'
+}
+
+# request_note OFFSET TOOL: for case (h), the requests nginx served since
+# OFFSET and their mean size. nginx's limit_rate with sendfile_max_chunk
+# sends each response's first chunk (256 KiB) at once and only then waits,
+# so a tool asking for many small ranges gets more than the cap per
+# connection; this says how far that went.
+request_note() {
+  tail -c +"$(($1 + 1))" "$NGINX_DIR/access.log" | awk '
+    { n++; bytes += $4 }
+    END { printf "%d request(s), %.2f MiB each on average", n, n ? bytes / n / 1048576 : 0 }'
 }
 
 # stall_note OFFSET TOOL: for case (e)'s +stall runs, from the fault
