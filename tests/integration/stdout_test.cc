@@ -266,6 +266,33 @@ TEST_F(StdoutFaultsTest, ServerIgnoringRangeIsOneStream) {
   EXPECT_EQ(server().Stats("norange.bin").requests, 1);
 }
 
+TEST_F(StdoutFaultsTest, OneStreamThatBreaksIsFetchedAgainWithoutRepeatingWhatWentOut) {
+  // The first request gets the whole body (200) and is reset 3 MB in; the
+  // only way on is the file again from byte 0. What already went to stdout
+  // must be dropped when it comes again (the size and validators are the
+  // same), or stdout repeats it. The second request is served normally, so
+  // the rest may be split.
+  const ProcessResult r = Stream(
+      "rebreak.bin", kSizeQuery + "&ignore_range=1&reset_after=3000000&fault_count=1", {"-x", "4"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(SameBytes(Content(kSize), r.out));
+  EXPECT_GE(server().Stats("rebreak.bin").requests, 2);
+}
+
+TEST_F(StdoutFaultsTest, AFileThatChangesAfterBytesWentOutFailsTheDownload) {
+  // From the second request on, every response is a new version. With one
+  // connection the first piece (1 MiB) is on its way to stdout before the
+  // second request shows the change; those bytes cannot be taken back, so
+  // the download fails (exit 7) instead of starting over into a mix.
+  const ProcessResult r =
+      Stream("changes.bin", kSizeQuery + "&change=1&fault_from=1", {"-x", "1"});
+  EXPECT_EQ(r.exit_code, 7) << Describe(r);
+  EXPECT_NE(r.err.find("written to stdout"), std::string::npos) << r.err;
+  EXPECT_LT(r.out.size(), kSize);
+  EXPECT_TRUE(SameBytes(Content(kSize).substr(0, r.out.size()), r.out))
+      << "stdout is not a prefix of the first version";
+}
+
 TEST_F(StdoutFaultsTest, ReaderClosingThePipeEndsHaulQuietlyWith141) {
   // Like `haul -o - URL | head -c 100`. Each request is held to 256 KiB/s,
   // so the whole 64 MiB would take 32 s over 8 connections: haul must stop
