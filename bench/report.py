@@ -67,12 +67,8 @@ SETUPS = {
          "`curl -sS URL | sha256sum`, one run whatever `--reps` (one connection at 4 MiB/s). "
          "What sha256sum prints must be the source's (the file run is compared with the "
          "source byte for byte). Wall, CPU and RSS are the tool's own, not sha256sum's; "
-         "`wall vs same tool alone` is haul to stdout over haul to a file. The cap is per "
-         "request more than per connection: nginx sends a response's first 256 KiB "
-         "(`sendfile_max_chunk`) at once and only then waits, so a tool asking for many "
-         "small ranges gets more than 4 MiB/s per connection (a 512 KiB range: twice "
-         "as much). The status column gives each run's requests and their mean size; "
-         "read the ratio with them.",
+         "`wall vs same tool alone` is haul to stdout over haul to a file. The status "
+         "column gives each run's requests and their mean size (from nginx's access log).",
 }
 
 
