@@ -117,7 +117,7 @@ class Feeder {
 
   void SubmitUrls() {
     for (const std::string& url : cl_.urls) {
-      if (cancel_.triggered()) return;
+      if (cancel_.triggered() || stopped_) return;
       if (Status s = CheckUrl(url); !s.ok()) {
         InputError(Status::Error(s.error_class(), url + ": " + s.message()));
         continue;
@@ -149,7 +149,7 @@ class Feeder {
   /// Streams the list: one entry read, one submitted (Submit blocks while the
   /// engine's queue is full).
   void SubmitList(ListReader& reader) {
-    while (!cancel_.triggered()) {
+    while (!cancel_.triggered() && !stopped_) {
       std::optional<ListItem> item = reader.Next();
       if (!item) return;
       if (!item->ok()) {
@@ -190,6 +190,9 @@ class Feeder {
   void InputError(const Status& status) {
     reporter_.ReportInputError(status);
     ++input_errors_;
+    // On stdout a skipped entry would be a hole between its neighbours'
+    // bytes: nothing after it is submitted (as after a failed download).
+    if (cl_.options.to_stdout) stopped_ = true;
   }
 
   /// A list entry's dir= is taken below -d unless it is absolute.
@@ -205,6 +208,7 @@ class Feeder {
   const CancelTarget& cancel_;
   std::uint64_t input_errors_ = 0;
   bool read_failed_ = false;
+  bool stopped_ = false;  // streaming, an input error ends the submissions
 };
 
 /// The code for being stopped by a signal: 128 + its number, as shells do.

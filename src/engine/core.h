@@ -175,6 +175,7 @@ class Core {
   scheduling::TokenBucket overall_;  // --max-overall-speed
   std::map<std::string, Clock::time_point> host_penalty_;  // 429/503: not before
   JobId next_to_serve_ = 0;  // round-robin position for FillSlots
+  Clock::time_point last_head_check_{};  // ServeStreamHeads
   RunStats stats_;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t bytes_known_total_ = 0;

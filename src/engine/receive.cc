@@ -108,7 +108,10 @@ HeadVerdict Core::AcceptFirstResponse(Job& job, PieceTransfer& t,
   } else {
     size = head.content_length;  // a 200: the server ignored Range; one stream
   }
-  if (job.stream_skip > 0 && (!size || size != job.skip_size || !SameValidators(job.skip_etag, job.skip_last_modified, head))) {
+  // Streaming, after a restart: what is on stdout must be of this file.
+  if (job.stream_skip > 0 &&
+      (!size || size != job.skip_size ||
+       !SameValidators(job.skip_etag, job.skip_last_modified, head))) {
     t.recovery = Recovery::kFail;
     return Reject(why, ErrorClass::kProtocol,
                   "the file changed on the server after " + std::to_string(job.stream_skip) +

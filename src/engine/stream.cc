@@ -91,7 +91,8 @@ void Core::AdjustStreamWindow(Job& job) {
   if (!job.stream_writing && backlog == 0) {
     job.stream_window = std::min(options_.stream_buffer_size, job.stream_window + piece);
   } else if (backlog >= job.stream_window / 2) {
-    job.stream_window = std::max(InitialStreamWindow(options_), job.stream_window - std::min(job.stream_window, piece));
+    const std::uint64_t smaller = job.stream_window - std::min(job.stream_window, piece);
+    job.stream_window = std::max(InitialStreamWindow(options_), smaller);
   }
 }
 
@@ -100,7 +101,12 @@ void Core::ServeStreamHeads() {
   // transfer (its own failed, or it was moved off a straggler) and none
   // could start, the transfer farthest ahead gives up its connection; what
   // it fetched stays in the window, its remainder goes back to the plan.
+  // A safety net, not the scheduler: a few times a second is enough, and
+  // the scan is linear in the plan's pieces.
+  constexpr auto kInterval = std::chrono::milliseconds(100);
   const auto now = Clock::now();
+  if (!options_.to_stdout || now - last_head_check_ < kInterval) return;
+  last_head_check_ = now;
   for (auto& [id, job] : jobs_) {
     if (!job->stream || !job->plan || !job->splittable || job->failed() || job->restarting ||
         job->phase != Job::Phase::kRunning || now < job->retry_at) {

@@ -168,6 +168,19 @@ TEST_F(StdoutTest, FailureInTheMiddleStopsTheStreamThere) {
                                              << r.err;
 }
 
+TEST_F(StdoutTest, ABadUrlInTheMiddleStopsTheStreamThere) {
+  // A URL haul cannot even try is a hole too: the URLs after it are not
+  // fetched, and the exit code is that of the bad input (2).
+  WriteRandomFile(Served("bad/first.bin"), 1 * kMiB, 111);
+  WriteRandomFile(Served("bad/third.bin"), 1 * kMiB, 112);
+  const ProcessResult r = Haul({"-o", "-", "--stats", Url("/bad/first.bin"),
+                                "ftp://127.0.0.1/nope", Url("/bad/third.bin")});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_TRUE(SameBytes(ReadFile(Served("bad/first.bin")), r.out));
+  EXPECT_NE(r.err.find("ftp://127.0.0.1/nope"), std::string::npos) << r.err;
+  EXPECT_EQ(Stat(r, "downloads ok"), 1u) << r.err;
+}
+
 TEST_F(StdoutTest, ChecksumIsVerifiedOnTheStreamedBytes) {
   WriteRandomFile(Served("sum.bin"), 3 * kMiB, 110);
   const std::string sha = Sha256Hex(Served("sum.bin"));
