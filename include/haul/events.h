@@ -33,7 +33,38 @@ struct JobFinished {
   int connections = 0;  ///< most transfer slots the download held at once
   int retries = 0;  ///< requests of this download tried again
   std::uint64_t resumed_bytes = 0;  ///< bytes an earlier run had already written
+  /// The checksum the file was verified against, "TYPE=HEX" (lower-case hex),
+  /// when the download had one and succeeded; empty otherwise.
+  std::string checksum;
   Status status;
+};
+
+/// A failed request of a download will be tried again after a wait.
+struct RetryScheduled {
+  JobId id;
+  std::string url;
+  /// The retry's number against Options::retries: 1 for the first retry
+  /// after a failure (it starts again at 1 once a retry brought new bytes).
+  int attempt = 0;
+  Status reason;  ///< why the request failed
+  double wait_seconds = 0;  ///< backoff (or Retry-After) before it is tried
+};
+
+/// What happened to a mirror that failed.
+enum class MirrorAction {
+  kDropped,  ///< out of rotation for the rest of the download
+  kRested,   ///< not used until its wait is over
+};
+
+/// A mirror of a download was dropped or rested. Its trouble never fails
+/// the download: the primary or another mirror takes its range.
+struct MirrorChanged {
+  JobId id;
+  std::string url;  ///< the download's primary URL
+  std::string mirror_url;
+  MirrorAction action = MirrorAction::kDropped;
+  Status reason;
+  double wait_seconds = 0;  ///< kRested: how long; 0 for kDropped
 };
 
 /// Whole-run totals, sent every Options::progress_interval_ms and once at the end.
@@ -57,6 +88,9 @@ class EventSink {
   virtual void OnJobStarted(const JobStarted& e) = 0;
   virtual void OnJobFinished(const JobFinished& e) = 0;
   virtual void OnProgress(const Progress& p) = 0;
+  /// Optional: sinks that do not care about retries and mirrors ignore them.
+  virtual void OnRetry(const RetryScheduled&) {}
+  virtual void OnMirror(const MirrorChanged&) {}
 };
 
 }  // namespace haul

@@ -167,6 +167,8 @@ void Core::OnClosed(JobId id, Status status) {
   e.retries = job->retries;
   e.resumed_bytes = job->resumed_bytes;
   e.status = job->failure;
+  // A download that succeeded with a checksum passed its verification.
+  if (!job->failed() && job->checksum) e.checksum = integrity::FormatChecksum(*job->checksum);
   stats_.retries += static_cast<std::uint64_t>(job->retries);
   stats_.restarts += static_cast<std::uint64_t>(job->restarts);
   stats_.bytes_resumed += job->resumed_bytes;

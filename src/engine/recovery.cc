@@ -93,6 +93,7 @@ void Core::RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferRes
   if (t.recovery == Recovery::kDropSource || !transient || ++src.failures >= kMirrorFailures) {
     if (!src.removed) {
       spdlog::warn("{}: dropping mirror {}: {}", job.url, src.url, result.status.message());
+      sink_.OnMirror({job.id, job.url, src.url, MirrorAction::kDropped, result.status, 0});
     }
     src.removed = true;
     return;
@@ -105,6 +106,7 @@ void Core::RecoverMirror(Job& job, PieceTransfer& t, const transfer::TransferRes
                                          std::chrono::duration<double>(wait));
   spdlog::info("{}: mirror {}: {}; resting it {:.1f} s", job.url, src.url,
                result.status.message(), wait);
+  sink_.OnMirror({job.id, job.url, src.url, MirrorAction::kRested, result.status, wait});
 }
 
 void Core::BackOff(Job& job, const PieceTransfer& t) {
@@ -180,6 +182,7 @@ void Core::CountFailure(Job& job, const Status& status, std::optional<double> re
   job.retry_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(wait));
   spdlog::debug("job {}: retry {} in {:.2f} s", job.id, job.failures_in_a_row, wait);
+  sink_.OnRetry({job.id, job.url, job.failures_in_a_row, status, wait});
 }
 
 bool Core::FallBack(Job& job) {
