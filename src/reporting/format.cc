@@ -34,6 +34,20 @@ std::string DownloadErrorLine(std::string_view url, const Status& status) {
   return ErrorLine(message);
 }
 
+bool ColourWanted(bool is_terminal, const char* no_color) {
+  return is_terminal && (no_color == nullptr || no_color[0] == '\0');
+}
+
+std::string RedErrorLine(std::string_view line) {
+  const std::string_view prefix = kErrorPrefix.substr(0, kErrorPrefix.size() - 1);  // no ' '
+  if (line.substr(0, prefix.size()) != prefix) return std::string(line);
+  std::string out = "\x1b[31m";
+  out.append(prefix);
+  out.append("\x1b[0m");
+  out.append(line.substr(prefix.size()));
+  return out;
+}
+
 std::string FormatBytes(std::uint64_t bytes) {
   static constexpr std::array<const char*, 4> kUnits{"KiB", "MiB", "GiB", "TiB"};
   if (bytes < 1024) return Printf("%llu B", static_cast<unsigned long long>(bytes));

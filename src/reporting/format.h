@@ -23,6 +23,14 @@ std::string ErrorLine(std::string_view message);
 /// "haul: error: <url>: <status.message()>\n".
 std::string DownloadErrorLine(std::string_view url, const Status& status);
 
+/// Whether the live display may use colour (https://no-color.org): only on
+/// a terminal, and only while NO_COLOR is unset or empty. `no_color` is the
+/// variable's value, nullptr when unset.
+bool ColourWanted(bool is_terminal, const char* no_color);
+
+/// `line` (an ErrorLine) with its "haul: error:" prefix in red (ANSI SGR 31).
+std::string RedErrorLine(std::string_view line);
+
 /// Human-readable size with binary units: "512 B", "1.5 KiB", "12.0 MiB",
 /// "3.2 GiB", "1.0 TiB" (one decimal above bytes).
 std::string FormatBytes(std::uint64_t bytes);

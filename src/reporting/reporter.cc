@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "reporting/format.h"
+#include "reporting/json_events.h"
 
 namespace haul::reporting {
 namespace {
@@ -46,7 +47,7 @@ class ConsoleReporter : public Reporter {
     // the exit code (141) says it, as a SIGPIPE would.
     if (e.status.ok() || e.status.error_class() == ErrorClass::kOutputClosed) return;
     std::lock_guard lock(mu_);
-    PrintLine(DownloadErrorLine(e.url, e.status));
+    PrintError(DownloadErrorLine(e.url, e.status));
   }
 
   void OnProgress(const Progress& p) override {
@@ -57,7 +58,7 @@ class ConsoleReporter : public Reporter {
   void ReportInputError(const Status& status) override {
     std::lock_guard lock(mu_);
     ++input_errors_;
-    PrintLine(ErrorLine(status.message()));
+    PrintError(ErrorLine(status.message()));
   }
 
   void Finish(const RunStats& stats) override {
@@ -76,6 +77,10 @@ class ConsoleReporter : public Reporter {
   void PrintLine(std::string_view line) {
     ClearLive();
     Write(line);
+  }
+  /// An error line, in red when colour is allowed.
+  void PrintError(std::string_view line) {
+    PrintLine(config_.colour ? RedErrorLine(line) : std::string(line));
   }
   /// One fwrite per call, so a redraw reaches the terminal in one piece.
   void Write(std::string_view text) {
@@ -139,11 +144,11 @@ class LineReporter final : public ConsoleReporter {
   TimePoint last_line_;
 };
 
-/// Errors only.
+/// Errors, and the summary line unless `summary` is false (-q); no progress.
 class QuietReporter final : public ConsoleReporter {
  public:
-  explicit QuietReporter(ReporterConfig config) : ConsoleReporter(std::move(config)) {
-    has_summary_ = false;
+  QuietReporter(ReporterConfig config, bool summary) : ConsoleReporter(std::move(config)) {
+    has_summary_ = summary;
   }
 
  private:
@@ -177,12 +182,41 @@ std::string SummaryLine(const RunStats& stats, std::uint64_t input_errors) {
 }
 
 std::unique_ptr<Reporter> MakeReporter(ReporterKind kind, ReporterConfig config) {
+  // Colour belongs to the live display alone (docs/options.md).
+  if (kind != ReporterKind::kTty) config.colour = false;
   switch (kind) {
     case ReporterKind::kTty: return std::make_unique<TtyReporter>(std::move(config));
     case ReporterKind::kLines: return std::make_unique<LineReporter>(std::move(config));
-    case ReporterKind::kQuiet: return std::make_unique<QuietReporter>(std::move(config));
+    case ReporterKind::kQuiet: return std::make_unique<QuietReporter>(std::move(config), false);
+    case ReporterKind::kNoProgress:
+      return std::make_unique<QuietReporter>(std::move(config), true);
+    case ReporterKind::kJson: return MakeJsonReporter(std::move(config));
   }
-  return std::make_unique<QuietReporter>(std::move(config));
+  return std::make_unique<QuietReporter>(std::move(config), false);
+}
+
+// ---- ReporterTee ----
+
+void ReporterTee::OnJobStarted(const JobStarted& e) {
+  for (Reporter* r : reporters_) r->OnJobStarted(e);
+}
+void ReporterTee::OnJobFinished(const JobFinished& e) {
+  for (Reporter* r : reporters_) r->OnJobFinished(e);
+}
+void ReporterTee::OnProgress(const Progress& p) {
+  for (Reporter* r : reporters_) r->OnProgress(p);
+}
+void ReporterTee::OnRetry(const RetryScheduled& e) {
+  for (Reporter* r : reporters_) r->OnRetry(e);
+}
+void ReporterTee::OnMirror(const MirrorChanged& e) {
+  for (Reporter* r : reporters_) r->OnMirror(e);
+}
+void ReporterTee::ReportInputError(const Status& status) {
+  for (Reporter* r : reporters_) r->ReportInputError(status);
+}
+void ReporterTee::Finish(const RunStats& stats) {
+  for (Reporter* r : reporters_) r->Finish(stats);
 }
 
 }  // namespace haul::reporting

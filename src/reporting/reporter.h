@@ -5,8 +5,11 @@
 //   kLines  for logs and pipes: no '\r', a progress line at most every
 //           ReporterConfig::line_interval, and a summary line at the end.
 //   kQuiet  errors only.
+//   kNoProgress  errors and the summary line, no progress (--progress=none).
+//   kJson   JSON Lines events for programs (json_events.h, docs/json.md):
+//           every failure is an "error" event instead of a line.
 //
-// In every mode each failed download prints exactly one line,
+// In every text mode each failed download prints exactly one line,
 // "haul: error: <url>: <message>", and each input error (a bad URL or list
 // line that never reached the engine) one "haul: error: <message>" line.
 //
@@ -18,6 +21,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "haul/engine.h"
 #include "haul/events.h"
@@ -41,7 +45,10 @@ class Reporter : public EventSink {
 };
 
 /// Which kind of output; main picks kTty when stderr is a terminal.
-enum class ReporterKind { kTty, kLines, kQuiet };
+enum class ReporterKind { kTty, kLines, kQuiet, kNoProgress, kJson };
+
+/// Wall-clock time, for the timestamps of JSON events; tests inject a fake.
+using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 /// Everything a reporter needs from outside, with test seams.
 struct ReporterConfig {
@@ -50,10 +57,32 @@ struct ReporterConfig {
   std::chrono::milliseconds tty_interval{100};    ///< at most ~10 redraws a second
   std::chrono::milliseconds line_interval{5000};  ///< one progress line per 5 s
   int width = 80;  ///< terminal columns; the live line stays shorter
+  /// kTty only: error lines may use colour (ColourWanted in format.h).
+  bool colour = false;
+  WallClock wall_clock = [] { return std::chrono::system_clock::now(); };
+  std::chrono::milliseconds json_interval{1000};  ///< one JSON progress event a second
 };
 
 /// A reporter of the given kind.
 std::unique_ptr<Reporter> MakeReporter(ReporterKind kind, ReporterConfig config);
+
+/// A reporter that passes everything on to each of `reporters` (not owned;
+/// they must outlive it), in order: e.g. JSON events to a file plus error
+/// lines on stderr, plus the run summary's recorder.
+class ReporterTee final : public Reporter {
+ public:
+  explicit ReporterTee(std::vector<Reporter*> reporters) : reporters_(std::move(reporters)) {}
+  void OnJobStarted(const JobStarted& e) override;
+  void OnJobFinished(const JobFinished& e) override;
+  void OnProgress(const Progress& p) override;
+  void OnRetry(const RetryScheduled& e) override;
+  void OnMirror(const MirrorChanged& e) override;
+  void ReportInputError(const Status& status) override;
+  void Finish(const RunStats& stats) override;
+
+ private:
+  const std::vector<Reporter*> reporters_;
+};
 
 /// The progress text shared by the TTY and line reporters, e.g.
 /// "12.3 MiB / 45.6 MiB (27%), 3.4 MiB/s, ETA 9.0s, 2 active, 5 done".

@@ -109,3 +109,26 @@ TEST(FormatDuration, ShortFormsByMagnitude) {
 
 }  // namespace
 }  // namespace haul::reporting
+
+namespace haul::reporting {
+namespace {
+
+// https://no-color.org: colour only on a terminal, and only while NO_COLOR
+// is unset or empty.
+TEST(ColourWanted, OnlyOnATerminalWithoutNoColor) {
+  EXPECT_TRUE(ColourWanted(true, nullptr));
+  EXPECT_TRUE(ColourWanted(true, ""));
+  EXPECT_FALSE(ColourWanted(true, "1"));
+  EXPECT_FALSE(ColourWanted(true, "0"));  // any non-empty value counts
+  EXPECT_FALSE(ColourWanted(false, nullptr));
+  EXPECT_FALSE(ColourWanted(false, ""));
+}
+
+TEST(RedErrorLine, ColoursOnlyThePrefix) {
+  EXPECT_EQ(RedErrorLine("haul: error: http://h/a: reset\n"),
+            "\x1b[31mhaul: error:\x1b[0m http://h/a: reset\n");
+  EXPECT_EQ(RedErrorLine("something else\n"), "something else\n");
+}
+
+}  // namespace
+}  // namespace haul::reporting

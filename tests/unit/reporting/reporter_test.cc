@@ -217,5 +217,35 @@ TEST(ProgressText, UnknownTotalShowsNoEta) {
   EXPECT_EQ(ProgressText(p), "1.0 MiB, 1.0 MiB/s, 0 active, 0 done, 2 failed");
 }
 
+TEST_F(ReporterTest, NoProgressPrintsErrorsAndTheSummaryOnly) {
+  auto r = Make(ReporterKind::kNoProgress);
+  for (int i = 0; i < 100; ++i) {
+    r->OnProgress(SomeProgress());
+    clock_.Advance(milliseconds(1000));
+  }
+  r->OnJobFinished(Failed("http://h/a", "reset"));
+  r->Finish(RunStats{});
+  EXPECT_EQ(out_.text(), "haul: error: http://h/a: reset\nhaul: 0 ok, 0 failed, 0 B in 0.0s\n");
+}
+
+TEST_F(ReporterTest, OnlyTheLiveDisplayColoursErrors) {
+  for (ReporterKind kind : {ReporterKind::kTty, ReporterKind::kLines, ReporterKind::kQuiet,
+                            ReporterKind::kNoProgress, ReporterKind::kJson}) {
+    MemoryFile out;
+    ReporterConfig config;
+    config.out = out.get();
+    config.colour = true;
+    auto r = MakeReporter(kind, config);
+    r->OnJobFinished(Failed("http://h/a", "reset"));
+    r->ReportInputError(Status::Error(ErrorClass::kUsage, "bad"));
+    const bool coloured = out.text().find("\x1b[31m") != std::string::npos;
+    EXPECT_EQ(coloured, kind == ReporterKind::kTty) << static_cast<int>(kind) << out.text();
+  }
+  // And the live display only when asked (ColourWanted said yes).
+  auto r = Make(ReporterKind::kTty);
+  r->OnJobFinished(Failed("http://h/a", "reset"));
+  EXPECT_EQ(out_.text().find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace haul::reporting
