@@ -166,6 +166,26 @@ Status CheckMirrors(const CommandLine& cl) {
   return Status::Ok();
 }
 
+/// --progress values, in the order the help and messages list them.
+struct ProgressName {
+  const char* name;
+  ProgressMode mode;
+};
+constexpr std::array kProgressNames{
+    ProgressName{"auto", ProgressMode::kAuto}, ProgressName{"bar", ProgressMode::kBar},
+    ProgressName{"line", ProgressMode::kLine}, ProgressName{"json", ProgressMode::kJson},
+    ProgressName{"none", ProgressMode::kNone}};
+
+Status CheckProgress(const CommandLine& cl) {
+  if (!cl.progress_file.empty() && cl.progress != ProgressMode::kJson) {
+    return UsageError("--progress-file needs --progress=json");
+  }
+  if (cl.quiet && (cl.progress == ProgressMode::kBar || cl.progress == ProgressMode::kLine)) {
+    return UsageError("-q/--quiet cannot be used with --progress=bar or --progress=line");
+  }
+  return Status::Ok();
+}
+
 Status CheckChecksum(const CommandLine& cl) {
   if (cl.checksum.empty()) return Status::Ok();
   if (!cl.input_file.empty()) {
@@ -223,6 +243,8 @@ class Parser {
   void AddOutputOptions();
   void AddHttpOptions();
   void AddReportingOptions();
+  void AddMachineOutputOptions();
+  Status ConvertProgress();
   Status ConvertNumbers();
   Status ConvertReliability();
 
@@ -244,6 +266,7 @@ class Parser {
   CLI::Option* max_overall_speed_option_ = nullptr;
   std::string buffer_size_text_;
   CLI::Option* buffer_size_option_ = nullptr;
+  std::string progress_text_ = "auto";
   bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
 };
 
@@ -256,6 +279,7 @@ Parser::Parser() {
   AddLimitOptions();
   AddHttpOptions();
   AddReportingOptions();
+  AddMachineOutputOptions();
   app_.get_formatter()->column_width(34);
   app_.footer(
       "A list file has one download per line: a URL, or several URLs (mirrors)\n"
@@ -354,6 +378,31 @@ void Parser::AddReportingOptions() {
   app_.add_flag("--version", version_, "print the version and exit")->group(group);
 }
 
+void Parser::AddMachineOutputOptions() {
+  const char* group = "Reporting";
+  app_.add_option("--progress", progress_text_,
+                  "progress on stderr: auto (bar on a terminal, else line), bar, line, "
+                  "json (JSON Lines events), none (errors and the summary)")
+      ->type_name("MODE")->group(group);
+  app_.add_option("--progress-file", cl_.progress_file,
+                  "with --progress=json: write the events to FILE instead of stderr")
+      ->type_name("FILE")->group(group);
+  app_.add_option("--summary-json", cl_.summary_json,
+                  "at exit, write a JSON summary of every download to FILE")
+      ->type_name("FILE")->group(group);
+}
+
+Status Parser::ConvertProgress() {
+  for (const ProgressName& p : kProgressNames) {
+    if (progress_text_ == p.name) {
+      cl_.progress = p.mode;
+      return Status::Ok();
+    }
+  }
+  return UsageError("--progress must be one of auto, bar, line, json, none (got '" +
+                    progress_text_ + "')");
+}
+
 Status Parser::ConvertNumbers() {
   for (std::size_t i = 0; i < kCountOptions.size(); ++i) {
     if (count_options_[i]->count() == 0) continue;
@@ -438,6 +487,7 @@ ParseResult Parser::Parse(int argc, const char* const* argv) {
   }
   if (version_) return ExitRequest{ExitCode::kOk, std::string("haul ") + kVersion + "\n", true};
   Status s = ConvertNumbers();
+  if (s.ok()) s = ConvertProgress();
   if (s.ok()) s = ValidateCommandLine(cl_);
   if (s.ok()) s = CheckFiles(cl_);
   if (!s.ok()) return UsageExit(s.message());
@@ -473,6 +523,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   if (s.ok()) s = CheckOutput(cl);
   if (s.ok()) s = CheckChecksum(cl);
   if (s.ok()) s = CheckMirrors(cl);
+  if (s.ok()) s = CheckProgress(cl);
   return s;
 }
 

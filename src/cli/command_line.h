@@ -20,6 +20,15 @@
 
 namespace haul::cli {
 
+/// --progress: how progress is shown (docs/options.md, docs/json.md).
+enum class ProgressMode {
+  kAuto,  ///< kBar when stderr is a terminal, else kLine
+  kBar,   ///< the live display, redrawn in place
+  kLine,  ///< plain lines now and then, then a summary line
+  kJson,  ///< JSON Lines events, on stderr or in --progress-file
+  kNone,  ///< no progress: error lines and the summary line only
+};
+
 /// What the user asked for: engine options plus what only the CLI uses.
 struct CommandLine {
   Options options;                ///< engine settings (-x, -j, -H, ...)
@@ -32,6 +41,10 @@ struct CommandLine {
   bool quiet = false;             ///< -q: errors only
   bool verbose = false;           ///< -v: debug logging
   bool stats = false;             ///< --stats: run statistics at exit
+  // Machine-readable output (docs/json.md).
+  ProgressMode progress = ProgressMode::kAuto;  ///< --progress
+  std::string progress_file;  ///< --progress-file: JSON events here, not stderr
+  std::string summary_json;   ///< --summary-json: the run's summary document
 };
 
 /// The process should end now without downloading anything.

@@ -7,7 +7,6 @@
 // report through the reporter; the signal watcher's thread cancels.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +22,7 @@
 #include "cli/command_line.h"
 #include "cli/list_file.h"
 #include "cli/list_source.h"
+#include "cli/outputs.h"
 #include "cli/signal_watcher.h"
 #include "haul/engine.h"
 #include "haul/exit_codes.h"
@@ -33,12 +33,16 @@ namespace haul::cli {
 namespace {
 
 /// Logs go to stderr: warnings by default, errors only with -q, debug with -v.
+/// When stderr carries JSON events, only what comes before an abort: the
+/// events say the rest, and a log line would break the JSON Lines.
 void SetUpLogging(const CommandLine& cl) {
   auto logger = spdlog::stderr_logger_mt("haul");
   logger->set_pattern(cl.verbose ? "haul: [%H:%M:%S.%e] %l: %v" : "haul: %l: %v");
   spdlog::set_default_logger(logger);
   if (cl.verbose) {
     spdlog::set_level(spdlog::level::debug);
+  } else if (JsonOnStderr(cl)) {
+    spdlog::set_level(spdlog::level::critical);
   } else {
     spdlog::set_level(cl.quiet ? spdlog::level::err : spdlog::level::warn);
   }
@@ -85,26 +89,6 @@ class CancelTarget {
   bool triggered_ = false;    // guarded by mu_
   int signal_ = 0;            // guarded by mu_
 };
-
-int TerminalWidth() {
-  winsize size{};
-  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
-  return 80;
-}
-
-/// A live display on a terminal, plain lines otherwise (and with -v, whose
-/// log lines would tear a live display), or errors only with -q.
-std::unique_ptr<reporting::Reporter> MakeReporterFor(const CommandLine& cl) {
-  reporting::ReporterConfig config;
-  auto kind = reporting::ReporterKind::kLines;
-  if (cl.quiet) {
-    kind = reporting::ReporterKind::kQuiet;
-  } else if (!cl.verbose && isatty(STDERR_FILENO) == 1) {
-    kind = reporting::ReporterKind::kTty;
-    config.width = TerminalWidth();
-  }
-  return reporting::MakeReporter(kind, config);
-}
 
 /// Feeds downloads to the engine and counts the errors found before the
 /// engine saw anything: bad command-line URLs and bad list lines (a bad
@@ -231,7 +215,12 @@ int Run(const CommandLine& cl) {
       return static_cast<int>(ExitCode::kUsage);
     }
   }
-  std::unique_ptr<reporting::Reporter> reporter = MakeReporterFor(cl);
+  Outputs outputs;
+  if (Status s = outputs.Open(cl); !s.ok()) {
+    PrintError(s.message());
+    return static_cast<int>(ExitCode::kUsage);
+  }
+  reporting::Reporter& reporter = outputs.reporter();
   CancelTarget cancel(list);
   // Before the engine exists, so that every engine thread inherits the
   // blocked signal mask. A second signal means "stop now".
@@ -240,13 +229,13 @@ int Run(const CommandLine& cl) {
     if (count > 1) std::_Exit(static_cast<int>(ExitCodeForSignal(signal_number)));
     cancel.Trigger(signal_number);
   });
-  Engine engine(cl.options, *reporter);
+  Engine engine(cl.options, reporter);
   if (Status s = engine.Start(); !s.ok()) {
     PrintError(s.message());
     return static_cast<int>(ExitCode::kInternal);
   }
   cancel.Attach(&engine);
-  Feeder feeder(engine, *reporter, cl, cancel);
+  Feeder feeder(engine, reporter, cl, cancel);
   feeder.SubmitUrls();
   if (!cl.input_file.empty()) {
     ListReader reader(list.stream(), list.name());
@@ -256,9 +245,9 @@ int Run(const CommandLine& cl) {
   RunStats stats = engine.Finish();
   cancel.Attach(nullptr);
   watcher.Stop();
-  reporter->Finish(stats);
+  reporter.Finish(stats);
   if (cl.stats) std::fputs(reporting::FormatStats(stats).c_str(), stderr);
-  return static_cast<int>(ExitCodeOf(feeder.Failures(stats), cancel.signal()));
+  return outputs.Close(static_cast<int>(ExitCodeOf(feeder.Failures(stats), cancel.signal())));
 }
 
 /// Prints help/version to stdout or the usage error to stderr.
