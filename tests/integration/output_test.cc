@@ -17,6 +17,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -242,6 +243,25 @@ TEST_F(OutputTest, OnATerminalProgressIsRedrawnInPlace) {
       frame_start = i + 1;
     }
   }
+}
+
+// https://no-color.org: on a terminal the error prefix is red, unless
+// NO_COLOR is set to anything non-empty; off a terminal there is never colour
+// (OffATerminalProgressHasNoCarriageReturnsAndFewLines).
+TEST_F(OutputTest, OnATerminalErrorsAreRedUnlessNoColorIsSet) {
+  const std::string missing = Url("/not-here.bin");
+  const std::vector<std::string> args = {"-d", work_.path().string(), missing};
+  int status = 0;
+  ::unsetenv("NO_COLOR");
+  std::string drawn = RunOnTerminal(args, &status, std::chrono::seconds(30));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 6) << drawn;
+  EXPECT_NE(drawn.find("\x1b[31mhaul: error:\x1b[0m " + missing), std::string::npos) << drawn;
+  ::setenv("NO_COLOR", "1", 1);
+  drawn = RunOnTerminal(args, &status, std::chrono::seconds(30));
+  ::unsetenv("NO_COLOR");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 6) << drawn;
+  EXPECT_NE(drawn.find("haul: error: " + missing), std::string::npos) << drawn;
+  EXPECT_EQ(drawn.find("\x1b["), std::string::npos) << "colour despite NO_COLOR:\n" << drawn;
 }
 
 }  // namespace
