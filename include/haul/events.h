@@ -33,6 +33,9 @@ struct JobFinished {
   int connections = 0;  ///< most transfer slots the download held at once
   int retries = 0;  ///< requests of this download tried again
   std::uint64_t resumed_bytes = 0;  ///< bytes an earlier run had already written
+  /// Ok without fetching: the file existed (--skip-existing) or the server
+  /// said it was not modified (-N, HTTP 304). The file was left untouched.
+  bool skipped = false;
   Status status;
 };
 
