@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "cli/shard.h"
 #include "haul/exit_codes.h"
 #include "haul/options.h"
 #include "haul/status.h"
@@ -32,6 +33,7 @@ struct CommandLine {
   bool quiet = false;             ///< -q: errors only
   bool verbose = false;           ///< -v: debug logging
   bool stats = false;             ///< --stats: run statistics at exit
+  std::optional<Shard> shard;     ///< --shard K/N: only this share of the downloads
 };
 
 /// The process should end now without downloading anything.
@@ -54,7 +56,8 @@ using ParseResult = std::variant<CommandLine, ExitRequest>;
 ParseResult ParseCommandLine(int argc, const char* const* argv);
 
 /// Checks option ranges and the rules between options (-o needs exactly one
-/// URL and no -i; some URL or -i is needed; headers need a ':'). Pure: does
+/// URL and no -i; some URL or -i is needed; headers need a ':'; --skip-existing
+/// and -N exclude each other, -o - and --content-disposition). Pure: does
 /// not touch the file system. The error is kUsage with a one-line message
 /// naming the option and, for numbers, the valid range.
 Status ValidateCommandLine(const CommandLine& cl);
