@@ -22,6 +22,7 @@ namespace haul {
 struct RunStats {
   std::uint64_t jobs_ok = 0;
   std::uint64_t jobs_failed = 0;
+  std::uint64_t jobs_skipped = 0;  ///< of jobs_ok: file existed or not modified
   std::uint64_t bytes = 0;  ///< payload bytes written to files
   std::chrono::milliseconds wall{0};
   std::uint64_t requests = 0;  ///< HTTP transfers completed or aborted

@@ -36,6 +36,9 @@ struct JobFinished {
   /// The checksum the file was verified against, "TYPE=HEX" (lower-case hex),
   /// when the download had one and succeeded; empty otherwise.
   std::string checksum;
+  /// Ok without fetching: the file existed (--skip-existing) or the server
+  /// said it was not modified (-N, HTTP 304). The file was left untouched.
+  bool skipped = false;
   Status status;
 };
 

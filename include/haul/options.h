@@ -54,6 +54,14 @@ struct Options {
   /// A transfer that would need more is paused until stdout drains.
   std::uint64_t stream_buffer_size = std::uint64_t{16} << 20;
   static constexpr Range kStreamBufferSizeRange{std::int64_t{1} << 20, std::int64_t{1} << 30};
+  /// --skip-existing: a download whose final file exists sends no request
+  /// and never touches the file; it finishes ok, counted as skipped.
+  bool skip_existing = false;
+  /// -N/--timestamping: when the final file exists, the first request asks
+  /// If-Modified-Since its mtime; a 304 leaves it (skipped), a new body
+  /// replaces it. Every file this downloads gets the server's Last-Modified
+  /// as its mtime. A partial to resume takes priority (docs/scaling.md).
+  bool timestamping = false;
 
   // --- HTTP and TLS ---
   /// Extra request headers, "Name: value" each, sent with every request.

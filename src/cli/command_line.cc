@@ -220,6 +220,27 @@ Status CheckOutput(const CommandLine& cl) {
   return Status::Ok();
 }
 
+/// --skip-existing and -N decide about the file at the final path before
+/// anything is fetched: it must be a file, named before the response.
+Status CheckExistingFileOptions(const CommandLine& cl) {
+  const Options& o = cl.options;
+  if (o.skip_existing && o.timestamping) {
+    return UsageError("--skip-existing and -N/--timestamping cannot be used together");
+  }
+  if (o.skip_existing && o.overwrite) {
+    return UsageError("--skip-existing and --overwrite cannot be used together");
+  }
+  if (!o.skip_existing && !o.timestamping) return Status::Ok();
+  const std::string label = o.skip_existing ? "--skip-existing" : "-N/--timestamping";
+  if (cl.output == "-") return UsageError(label + " cannot be used with -o - (stdout)");
+  if (o.content_disposition) {
+    return UsageError(label +
+                      " cannot be used with --content-disposition (the name is known only "
+                      "from the response)");
+  }
+  return Status::Ok();
+}
+
 /// The file-system side of validation: --ca-certificate must be readable.
 Status CheckFiles(const CommandLine& cl) {
   const std::string& ca = cl.options.ca_certificate;
@@ -245,7 +266,9 @@ class Parser {
   void AddReportingOptions();
   void AddMachineOutputOptions();
   Status ConvertProgress();
+  void AddBatchOptions();
   Status ConvertNumbers();
+  Status ConvertShard();
   Status ConvertReliability();
 
   CLI::App app_{"haul: a download accelerator for HTTP and HTTPS", "haul"};
@@ -268,6 +291,8 @@ class Parser {
   CLI::Option* buffer_size_option_ = nullptr;
   std::string progress_text_ = "auto";
   bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
+  std::string shard_text_;
+  CLI::Option* shard_option_ = nullptr;
 };
 
 Parser::Parser() {
@@ -280,6 +305,7 @@ Parser::Parser() {
   AddHttpOptions();
   AddReportingOptions();
   AddMachineOutputOptions();
+  AddBatchOptions();
   app_.get_formatter()->column_width(34);
   app_.footer(
       "A list file has one download per line: a URL, or several URLs (mirrors)\n"
@@ -403,6 +429,34 @@ Status Parser::ConvertProgress() {
                     progress_text_ + "')");
 }
 
+// --- Batches and CI caches: --skip-existing, -N, --shard (docs/scaling.md) ---
+
+void Parser::AddBatchOptions() {
+  const char* group = "Batches and CI caches";
+  Options& o = cl_.options;
+  app_.add_flag("--skip-existing", o.skip_existing,
+                "leave a file that exists alone: no request (counted as skipped)")
+      ->group(group);
+  app_.add_flag("-N,--timestamping", o.timestamping,
+                "fetch a file that exists only if the server's is newer (If-Modified-Since); "
+                "downloaded files get the server's Last-Modified time")
+      ->group(group);
+  shard_option_ = app_.add_option("--shard", shard_text_,
+                                  "take only share K of N of the downloads, chosen by URL hash "
+                                  "(1 <= K <= N)")
+                      ->type_name("K/N")->group(group);
+}
+
+Status Parser::ConvertShard() {
+  if (shard_option_->count() == 0) return Status::Ok();
+  cl_.shard = ParseShard(shard_text_);
+  if (!cl_.shard) {
+    return UsageError("--shard must be K/N with 1 <= K <= N <= " + std::to_string(kMaxShards) +
+                      " (got '" + OneLine(shard_text_) + "')");
+  }
+  return Status::Ok();
+}
+
 Status Parser::ConvertNumbers() {
   for (std::size_t i = 0; i < kCountOptions.size(); ++i) {
     if (count_options_[i]->count() == 0) continue;
@@ -488,6 +542,7 @@ ParseResult Parser::Parse(int argc, const char* const* argv) {
   if (version_) return ExitRequest{ExitCode::kOk, std::string("haul ") + kVersion + "\n", true};
   Status s = ConvertNumbers();
   if (s.ok()) s = ConvertProgress();
+  if (s.ok()) s = ConvertShard();
   if (s.ok()) s = ValidateCommandLine(cl_);
   if (s.ok()) s = CheckFiles(cl_);
   if (!s.ok()) return UsageExit(s.message());
@@ -524,6 +579,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   if (s.ok()) s = CheckChecksum(cl);
   if (s.ok()) s = CheckMirrors(cl);
   if (s.ok()) s = CheckProgress(cl);
+  if (s.ok()) s = CheckExistingFileOptions(cl);
   return s;
 }
 

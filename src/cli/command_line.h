@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "cli/shard.h"
 #include "haul/exit_codes.h"
 #include "haul/options.h"
 #include "haul/status.h"
@@ -45,6 +46,7 @@ struct CommandLine {
   ProgressMode progress = ProgressMode::kAuto;  ///< --progress
   std::string progress_file;  ///< --progress-file: JSON events here, not stderr
   std::string summary_json;   ///< --summary-json: the run's summary document
+  std::optional<Shard> shard;     ///< --shard K/N: only this share of the downloads
 };
 
 /// The process should end now without downloading anything.
@@ -67,7 +69,8 @@ using ParseResult = std::variant<CommandLine, ExitRequest>;
 ParseResult ParseCommandLine(int argc, const char* const* argv);
 
 /// Checks option ranges and the rules between options (-o needs exactly one
-/// URL and no -i; some URL or -i is needed; headers need a ':'). Pure: does
+/// URL and no -i; some URL or -i is needed; headers need a ':'; --skip-existing
+/// and -N exclude each other, -o - and --content-disposition). Pure: does
 /// not touch the file system. The error is kUsage with a one-line message
 /// naming the option and, for numbers, the valid range.
 Status ValidateCommandLine(const CommandLine& cl);

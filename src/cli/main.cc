@@ -109,6 +109,7 @@ class Feeder {
       JobSpec spec;
       spec.urls = {url};
       if (!AddMirrors(spec)) continue;
+      if (!Mine(url)) continue;
       spec.out = cl_.output;
       spec.dir = cl_.dir;
       spec.checksum = cl_.checksum;
@@ -140,6 +141,7 @@ class Feeder {
         InputError(item->error);
         continue;
       }
+      if (!Mine(item->job.urls.front())) continue;
       if (cl_.options.to_stdout) {
         // Everything goes to stdout, in list order.
         if (!item->job.out.empty() || !item->job.dir.empty()) {
@@ -171,6 +173,15 @@ class Feeder {
   }
 
  private:
+  /// --shard: whether this process takes the download with this primary
+  /// URL. Input errors are checked first, so every shard reports them.
+  bool Mine(const std::string& primary_url) const {
+    if (!cl_.shard || InShard(*cl_.shard, primary_url)) return true;
+    spdlog::debug("{}: in shard {}/{}, not this one", primary_url,
+                  ShardOf(primary_url, cl_.shard->count), cl_.shard->count);
+    return false;
+  }
+
   void InputError(const Status& status) {
     reporter_.ReportInputError(status);
     ++input_errors_;

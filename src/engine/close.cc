@@ -4,6 +4,8 @@
 
 #include "engine/core.h"
 #include "integrity/file_digest.h"
+#include "storage/existing_file.h"
+#include "transfer/http_headers.h"
 
 namespace haul::engine {
 namespace {
@@ -28,6 +30,7 @@ bool WorthResuming(ErrorClass c) {
 struct CloseTask {
   std::shared_ptr<storage::PartFile> file;
   bool failed = false;
+  bool skipped = false;    ///< nothing to commit: the file was left as it was
   bool untouched = false;  ///< leave partial and state exactly as found
   bool keep = false;       ///< keep the partial and save its state
   bool had_state = false;  ///< a state file may exist and must go otherwise
@@ -37,10 +40,26 @@ struct CloseTask {
   std::string state_path;
   storage::ResumeState state;
   std::optional<integrity::Checksum> checksum;
+  /// -N: the committed file's mtime, the server's Last-Modified.
+  std::optional<std::int64_t> mtime;
 };
+
+/// -N: the server's Last-Modified as seconds since the epoch, if it sent one.
+std::optional<std::int64_t> MtimeFor(const std::string& last_modified) {
+  if (last_modified.empty()) return std::nullopt;
+  const auto date = transfer::ParseLastModified(last_modified, std::chrono::system_clock::now());
+  if (!date) return std::nullopt;
+  return static_cast<std::int64_t>(date->time_since_epoch().count());
+}
 
 /// Runs on a writer thread: verify and commit, keep, or discard.
 Status RunCloseTask(const CloseTask& t) {
+  if (t.skipped) {
+    // -N's 304 leaves only the empty partial it opened; --skip-existing
+    // opened nothing.
+    t.file->Discard();
+    return Status::Ok();
+  }
   if (t.untouched) {
     t.file->Keep();
     return Status::Ok();
@@ -63,6 +82,12 @@ Status RunCloseTask(const CloseTask& t) {
   if (t.checksum) s = integrity::VerifyFile(t.file->fd(), t.size, *t.checksum);
   if (s.ok()) {
     s = t.file->CommitAs(t.size, t.overwrite, t.commit_path);
+    if (s.ok() && t.mtime) {
+      // The file is right either way; only the next -N run would fetch it again.
+      if (Status m = storage::SetModifiedTime(t.commit_path, *t.mtime); !m.ok()) {
+        spdlog::warn("{}", m.message());
+      }
+    }
   } else {
     t.file->Discard();  // wrong bytes are of no use to a resume either
   }
@@ -101,7 +126,7 @@ void Core::MaybeClose(Job& job) {
     FinishRestart(job);
     return;
   }
-  if (!job.failed()) {
+  if (!job.failed() && !job.skipped) {
     const bool complete = job.plan ? job.plan->done() : job.stream_ended;
     if (!complete) {
       // Pieces are still unassigned (waiting for slots or for a retry), or a
@@ -131,6 +156,7 @@ void Core::Close(Job& job) {
   CloseTask task;
   task.file = job.file;
   task.failed = job.failed();
+  task.skipped = job.skipped && !job.failed();
   // A partial from an earlier run that this run never got to check against
   // the server (it failed or was interrupted first) stays exactly as it was.
   task.untouched = job.failed() && job.resume.has_value();
@@ -142,7 +168,8 @@ void Core::Close(Job& job) {
               (job.written.covered() > 0 || job.state_on_disk);
   task.had_state = job.state_on_disk || job.save_in_flight;
   task.size = job.final_size();
-  task.overwrite = options_.overwrite;
+  task.overwrite = job.replace_final;
+  if (options_.timestamping) task.mtime = MtimeFor(job.last_modified);
   task.commit_path = job.commit_path;
   task.state_path = job.state_path;
   if (task.keep) task.state = Snapshot(job);
@@ -160,7 +187,8 @@ void Core::OnClosed(JobId id, Status status) {
   e.id = job->id;
   e.url = job->url;
   e.path = job->commit_path;
-  e.bytes = job->failed() ? 0 : job->final_size();
+  e.skipped = job->skipped && !job->failed();
+  e.bytes = job->failed() || e.skipped ? 0 : job->final_size();
   e.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - job->started);
   e.connections = job->peak_transfers;
@@ -178,6 +206,7 @@ void Core::OnClosed(JobId id, Status status) {
     if (job->stream) Abandon(job->failure.error_class());
   } else {
     ++stats_.jobs_ok;
+    if (e.skipped) ++stats_.jobs_skipped;
   }
   sink_.OnJobFinished(e);
   jobs_.erase(id);

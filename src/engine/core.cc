@@ -237,6 +237,7 @@ void Core::Activate(Queued q) {
   job->commit_path = job->final_path;
   job->state_path = storage::StatePathFor(job->final_path);
   job->connection_cap = options_.connections_per_download;
+  job->replace_final = options_.overwrite;
   for (const std::string& url : q.spec.urls) {
     Source source;
     source.url = url;
@@ -286,7 +287,7 @@ void Core::Activate(Queued q) {
     if (j.stream) j.stream_hasher = integrity::MakeHasher(j.checksum->algorithm);
   }
   if (j.stream) {  // nothing to open: stdout is there
-    OnOpened(j.id, Status::Ok(), std::nullopt);
+    OnOpened(j.id, Opened{});
     return;
   }
   storage::PartFile::OpenMode mode;
@@ -296,34 +297,61 @@ void Core::Activate(Queued q) {
   mode.check_final = !(options_.content_disposition && j.spec.out.empty());
   // Opening creates directories and may touch a slow disk: not on this thread.
   PostToWriters([this, id = j.id, file = j.file, path = j.final_path, state = j.state_path,
-                 url = j.url, mode]() mutable {
-    std::optional<storage::ResumeState> resume = FindResumeState(state, url);
-    mode.keep_contents = resume.has_value();
-    Status s = file->Open(path, mode);
-    if (s.ok() && resume && !PartialHolds(*resume, file->size_at_open())) {
-      spdlog::warn("{}: the partial is shorter than its resume state says; starting over",
-                   file->part_path());
-      resume.reset();
-      s = file->Truncate(0);
-    }
-    if (s.ok() && !resume) storage::RemoveState(state);  // stale or foreign: never trusted
-    loop_.Post([this, id, s = std::move(s), resume = std::move(resume)]() mutable {
-      OnOpened(id, std::move(s), std::move(resume));
-    });
+                 url = j.url, mode] {
+    Opened opened = OpenPartial(*file, path, state, url, mode);
+    loop_.Post([this, id, opened = std::move(opened)]() mutable { OnOpened(id, std::move(opened)); });
   });
 }
 
-void Core::OnOpened(JobId id, Status status, std::optional<storage::ResumeState> resume) {
+Core::Opened Core::OpenPartial(storage::PartFile& file, const std::string& path,
+                               const std::string& state, const std::string& url,
+                               storage::PartFile::OpenMode mode) const {
+  Opened r;
+  const storage::FinalFile existing = storage::InspectFinal(path);
+  // --skip-existing decides before anything is read or opened: the file,
+  // and any partial and state beside it, stay exactly as they are.
+  r.action = storage::DecideExisting(options_.skip_existing, options_.timestamping, existing, false);
+  if (r.action == storage::ExistingAction::kSkip) return r;
+  r.resume = FindResumeState(state, url);
+  r.action = storage::DecideExisting(options_.skip_existing, options_.timestamping, existing,
+                                     r.resume.has_value());
+  r.mtime = existing.mtime;
+  // -N found an older copy (or resumes a newer one): the file may be replaced.
+  if (r.action == storage::ExistingAction::kIfNewer ||
+      r.action == storage::ExistingAction::kReplace) {
+    mode.overwrite = true;
+  }
+  mode.keep_contents = r.resume.has_value();
+  r.status = file.Open(path, mode);
+  if (r.status.ok() && r.resume && !PartialHolds(*r.resume, file.size_at_open())) {
+    spdlog::warn("{}: the partial is shorter than its resume state says; starting over",
+                 file.part_path());
+    r.resume.reset();
+    r.status = file.Truncate(0);
+  }
+  if (r.status.ok() && !r.resume) storage::RemoveState(state);  // stale or foreign: never trusted
+  return r;
+}
+
+void Core::OnOpened(JobId id, Opened opened) {
   Job* job = Find(id);
   job->phase = Job::Phase::kReady;
-  if (!status.ok()) {
-    Fail(*job, std::move(status));
+  if (opened.action == storage::ExistingAction::kSkip) {
+    spdlog::info("{}: exists; skipped", job->final_path);
+    job->skipped = true;
+    MaybeClose(*job);
     return;
   }
-  if (resume) {
-    job->state_on_disk = true;
-    job->resume = std::move(resume);
+  if (!opened.status.ok()) {
+    Fail(*job, std::move(opened.status));
+    return;
   }
+  if (opened.resume) {
+    job->state_on_disk = true;
+    job->resume = std::move(opened.resume);
+  }
+  if (opened.action == storage::ExistingAction::kIfNewer) job->if_modified_since = opened.mtime;
+  if (opened.action != storage::ExistingAction::kDownload) job->replace_final = true;
   if (job->failed()) {  // cancelled while opening
     MaybeClose(*job);
     return;
@@ -542,6 +570,9 @@ bool Core::StartTransfer(Job& job, bool probe, std::optional<scheduling::PieceId
       job.resume_from = FirstMissing(*job.resume);
       req.first = job.resume_from;
       t->offset = job.resume_from;
+    } else if (job.if_modified_since) {  // -N: only a newer file is fetched
+      req.if_modified_since = job.if_modified_since;
+      t->conditional = true;
     }
   } else {
     const auto& p = job.plan->piece(*piece);

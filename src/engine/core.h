@@ -30,6 +30,7 @@
 #include "haul/events.h"
 #include "haul/options.h"
 #include "storage/buffer_pool.h"
+#include "storage/existing_file.h"
 #include "scheduling/token_bucket.h"
 #include "storage/writer_pool.h"
 #include "transfer/transfer_loop.h"
@@ -72,7 +73,18 @@ class Core {
   void Tick();
   void ActivateQueued();
   void Activate(Queued q);
-  void OnOpened(JobId id, Status status, std::optional<storage::ResumeState> resume);
+  /// What the writer thread found and did when opening a job's partial.
+  struct Opened {
+    Status status;
+    std::optional<storage::ResumeState> resume;
+    storage::ExistingAction action = storage::ExistingAction::kDownload;
+    std::int64_t mtime = 0;  ///< of the existing final file, for kIfNewer
+  };
+  /// Runs on a writer thread: decides about an existing final file, finds
+  /// a resume state, opens the partial.
+  Opened OpenPartial(storage::PartFile& file, const std::string& path, const std::string& state,
+                     const std::string& url, storage::PartFile::OpenMode mode) const;
+  void OnOpened(JobId id, Opened opened);
   void FillSlots();
   bool StartNext(Job& job);
   // The smallest remainder worth stealing, from the job's per-connection rate.

@@ -91,6 +91,8 @@ class PieceTransfer final : public transfer::Receiver {
   std::uint64_t got = 0;  ///< body bytes taken
   /// A second transfer of a straggler's remaining range (first writer wins).
   bool hedge = false;
+  /// Its request carried If-Modified-Since (-N): a 304 means "skip".
+  bool conditional = false;
   /// Set when this side rejected or aborted the transfer: how to recover.
   Recovery recovery = Recovery::kNone;
   /// Seconds the server asked us to wait (Retry-After on 429 and 503).
@@ -144,6 +146,15 @@ struct Job {
   std::string etag;           ///< validators from the first response; later
   std::string last_modified;  ///< responses must agree
   std::string content_encoding;  ///< of the first response; later ones must agree
+
+  // ---- An existing final file (--skip-existing, -N; docs/scaling.md) ----
+  /// Finished ok without a body: the file existed, or the server said 304.
+  bool skipped = false;
+  /// The commit may replace a file at the final path: --overwrite, or -N
+  /// found an older copy there.
+  bool replace_final = false;
+  /// -N: the existing file's mtime, sent as If-Modified-Since by the probe.
+  std::optional<std::int64_t> if_modified_since;
 
   // ---- Resume (docs/reliability.md) ----
   /// A state file found at open that matches the URL; checked against the

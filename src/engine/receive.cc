@@ -68,6 +68,13 @@ HeadVerdict Core::OnHead(PieceTransfer& t, const transfer::ResponseHead& head, S
   t.http_status = head.status;
   if (job.failed()) return Reject(why, job.failure.error_class(), job.failure.message());
   if (job.restarting) return Reject(why, ErrorClass::kProtocol, "restarting");
+  if (head.status == 304 && t.conditional) {
+    // -N: not modified since the local copy's mtime. Only a request that
+    // carried the condition may take a 304 this way; any other is an error.
+    spdlog::info("{}: not modified on the server; skipped", job.final_path);
+    job.skipped = true;
+    return HeadVerdict::kAccept;
+  }
   if (head.status >= 300) {
     // A 416 to "bytes=0-" with "bytes */0" is how some servers say "empty file".
     const bool empty = t.probe() && !job.resume && head.status == 416 && head.content_range &&
@@ -323,7 +330,7 @@ HeadVerdict Core::CheckSourcePiece(Job& job, PieceTransfer& t, const transfer::R
 
 BodyVerdict Core::OnBody(PieceTransfer& t, std::span<const std::byte> data) {
   Job& job = t.job();
-  if (job.failed()) return {BodyVerdict::kStop, 0};
+  if (job.failed() || job.skipped) return {BodyVerdict::kStop, 0};  // a 304 has no body
   if (job.preparing) {  // the state and the space reservation come first
     t.paused = true;
     paused_.push_back(&t);
@@ -471,6 +478,8 @@ void Core::OnDone(PieceTransfer& t, const transfer::TransferResult& result) {
   if (t.piece) job.plan->Release(*t.piece);
   if (!result.status.ok()) {
     Recover(job, t, result);
+  } else if (job.skipped) {
+    // A 304: nothing arrived and nothing is missing.
   } else if (!t.piece && job.plan == std::nullopt && t.probe()) {
     job.stream_ended = true;  // a stream of unknown length ended cleanly
   } else if (job.plan && !job.splittable && !job.plan->done()) {

@@ -83,6 +83,7 @@ std::string FormatStats(const RunStats& stats) {
   };
   line("downloads ok", stats.jobs_ok);
   line("downloads failed", stats.jobs_failed);
+  line("downloads skipped", stats.jobs_skipped);
   line("bytes", stats.bytes);
   line("bytes received", stats.bytes_received);
   line("bytes resumed", stats.bytes_resumed);

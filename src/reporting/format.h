@@ -45,7 +45,7 @@ std::string FormatDuration(std::chrono::milliseconds d);
 
 /// The --stats block, one "key: value" line each, in a fixed order that the
 /// integration tests parse:
-///   downloads ok, downloads failed, bytes, wall seconds (3 decimals),
+///   downloads ok, downloads failed, downloads skipped, bytes, wall seconds (3 decimals),
 ///   requests, connections opened, requests reusing a connection,
 ///   peak transfer slots, transfer slots created.
 std::string FormatStats(const RunStats& stats);

@@ -168,8 +168,9 @@ std::string ProgressText(const Progress& p) {
 }
 
 std::string SummaryLine(const RunStats& stats, std::uint64_t input_errors) {
-  std::string line = "haul: " + std::to_string(stats.jobs_ok) + " ok, " +
-                     std::to_string(stats.jobs_failed) + " failed, ";
+  std::string line = "haul: " + std::to_string(stats.jobs_ok) + " ok";
+  if (stats.jobs_skipped > 0) line += " (" + std::to_string(stats.jobs_skipped) + " skipped)";
+  line += ", " + std::to_string(stats.jobs_failed) + " failed, ";
   if (input_errors > 0) {
     line += std::to_string(input_errors) + (input_errors == 1 ? " input error, " : " input errors, ");
   }

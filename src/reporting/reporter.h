@@ -90,7 +90,8 @@ std::string ProgressText(const Progress& p);
 
 /// The run's final summary line (with '\n'), e.g.
 /// "haul: 9 ok, 1 failed, 12.3 MiB in 3.2s (3.8 MiB/s)"; when `input_errors`
-/// is not 0, ", 2 input errors" follows "failed".
+/// is not 0, ", 2 input errors" follows "failed"; skipped downloads (part of
+/// "ok") show as "9 ok (4 skipped)".
 std::string SummaryLine(const RunStats& stats, std::uint64_t input_errors = 0);
 
 }  // namespace haul::reporting

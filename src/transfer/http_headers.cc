@@ -455,4 +455,11 @@ std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
   return std::clamp(*date - now_seconds, seconds{0}, kMaxRetryAfter);
 }
 
+std::optional<std::chrono::sys_seconds> ParseLastModified(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  const int this_year = static_cast<int>(year_month_day{floor<days>(now)}.year());
+  return ParseHttpDate(Trim(value), this_year);
+}
+
 }  // namespace haul::transfer

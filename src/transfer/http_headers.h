@@ -88,4 +88,10 @@ inline constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(24);
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value,
                                                     std::chrono::system_clock::time_point now);
 
+/// A Last-Modified value (an HTTP-date in any of the three forms above) as
+/// seconds since the epoch; `now` places an rfc850-date's two-digit year.
+/// nullopt when it is not a date.
+std::optional<std::chrono::sys_seconds> ParseLastModified(std::string_view value,
+                                                          std::chrono::system_clock::time_point now);
+
 }  // namespace haul::transfer

@@ -38,6 +38,10 @@ struct Request {
   /// Sent as If-Range when not empty: a strong ETag or an HTTP-date. A server
   /// whose file no longer matches answers 200 with the whole new file.
   std::string if_range;
+  /// Sent as If-Modified-Since when set (seconds since the epoch): -N asks
+  /// whether the file changed since the local copy's mtime; a server whose
+  /// file did not answers 304 with no body.
+  std::optional<std::int64_t> if_modified_since;
 };
 
 /// What a Receiver says about a response head.

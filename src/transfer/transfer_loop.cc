@@ -361,6 +361,14 @@ void TransferLoop::Configure(Slot& slot, const Request& request) {
   AppendHeader(slot.headers, "Accept-Encoding: identity");
   if (!request.if_range.empty()) AppendHeader(slot.headers, "If-Range: " + request.if_range);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot.headers.get());
+  if (request.if_modified_since) {
+    // libcurl turns a 200 that does not meet the condition into a
+    // "simulated 304" only for requests without a Range (lib/http.c,
+    // http_firstwrite); haul always sends one, so the receiver sees the
+    // server's real answer: a 304, or a newer file.
+    curl_easy_setopt(e, CURLOPT_TIMECONDITION, static_cast<long>(CURL_TIMECOND_IFMODSINCE));
+    curl_easy_setopt(e, CURLOPT_TIMEVALUE_LARGE, static_cast<curl_off_t>(*request.if_modified_since));
+  }
   if (!options_.ca_certificate.empty()) {
     curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_certificate.c_str());
   }

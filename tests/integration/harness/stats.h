@@ -14,7 +14,7 @@ namespace haul_it {
 
 /// Every key haul's --stats prints, in order.
 inline constexpr const char* kStatsKeys[] = {
-    "downloads ok",      "downloads failed", "bytes", "bytes received", "bytes resumed",
+    "downloads ok",      "downloads failed", "downloads skipped", "bytes", "bytes received", "bytes resumed",
     "wall seconds",      "requests",         "connections opened",
     "requests reusing a connection", "peak transfer slots", "transfer slots created",
     "transfer slots retired", "writer threads created", "writer threads retired",

@@ -334,5 +334,48 @@ TEST(ValidateCommandLine, ChecksMinPieceSizeInBytes) {
             "--min-piece-size must be between 16K and 4G (got 1000)");
 }
 
+// --- Batches and CI caches: --skip-existing, -N, --shard -------------------
+
+TEST(ParseCommandLine, SkipExistingAndTimestampingAreStored) {
+  EXPECT_FALSE(ParseOk({"http://h/"}).options.skip_existing);
+  EXPECT_FALSE(ParseOk({"http://h/"}).options.timestamping);
+  EXPECT_TRUE(ParseOk({"--skip-existing", "http://h/"}).options.skip_existing);
+  EXPECT_TRUE(ParseOk({"-N", "http://h/"}).options.timestamping);
+  EXPECT_TRUE(ParseOk({"--timestamping", "-i", "list.txt"}).options.timestamping);
+  EXPECT_TRUE(ParseOk({"-N", "--overwrite", "http://h/"}).options.timestamping);
+}
+
+TEST(ParseCommandLine, SkipExistingAndTimestampingNeedANamedFile) {
+  EXPECT_NE(UsageError({"--skip-existing", "-N", "http://h/"})
+                .find("--skip-existing and -N/--timestamping cannot be used together"),
+            std::string::npos);
+  EXPECT_NE(UsageError({"--skip-existing", "--overwrite", "http://h/"})
+                .find("--skip-existing and --overwrite cannot be used together"),
+            std::string::npos);
+  EXPECT_NE(UsageError({"--skip-existing", "-o", "-", "http://h/"})
+                .find("--skip-existing cannot be used with -o - (stdout)"),
+            std::string::npos);
+  EXPECT_NE(UsageError({"-N", "-o", "-", "http://h/"})
+                .find("-N/--timestamping cannot be used with -o - (stdout)"),
+            std::string::npos);
+  EXPECT_NE(UsageError({"-N", "--content-disposition", "http://h/"})
+                .find("cannot be used with --content-disposition"),
+            std::string::npos);
+}
+
+TEST(ParseCommandLine, ShardIsParsedStrictly) {
+  EXPECT_FALSE(ParseOk({"http://h/"}).shard.has_value());
+  const CommandLine cl = ParseOk({"--shard", "2/3", "-i", "list.txt"});
+  ASSERT_TRUE(cl.shard.has_value());
+  EXPECT_EQ(cl.shard->index, 2u);
+  EXPECT_EQ(cl.shard->count, 3u);
+  EXPECT_EQ(ParseOk({"--shard=1/1", "http://h/"}).shard->count, 1u);
+  for (const char* bad : {"0/3", "4/3", "1/0", "x", "1/2/3", "1.5/3"}) {
+    EXPECT_EQ(UsageError({"--shard", bad, "http://h/"}),
+              std::string("haul: error: --shard must be K/N with 1 <= K <= N <= 1000000 (got '") +
+                  bad + "')\n");
+  }
+}
+
 }  // namespace
 }  // namespace haul::cli

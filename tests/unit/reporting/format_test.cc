@@ -11,6 +11,7 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   RunStats s;
   s.jobs_ok = 3;
   s.jobs_failed = 1;
+  s.jobs_skipped = 2;
   s.bytes = 123456789;
   s.wall = milliseconds(2345);
   s.requests = 17;
@@ -34,6 +35,7 @@ TEST(FormatStats, ExactFormatParsedByIntegrationTests) {
   EXPECT_EQ(FormatStats(s),
             "downloads ok: 3\n"
             "downloads failed: 1\n"
+            "downloads skipped: 2\n"
             "bytes: 123456789\n"
             "bytes received: 200\n"
             "bytes resumed: 100\n"

@@ -138,6 +138,8 @@ TEST_F(ReporterTest, SummaryCountsInputErrors) {
             std::string::npos)
       << out_.text();
   EXPECT_EQ(SummaryLine(s, 1), "haul: 1 ok, 0 failed, 1 input error, 0 B in 0.0s\n");
+  s.jobs_skipped = 1;
+  EXPECT_EQ(SummaryLine(s), "haul: 1 ok (1 skipped), 0 failed, 0 B in 0.0s\n");
 }
 
 TEST_F(ReporterTest, LineReporterEndsWithSummary) {

@@ -272,5 +272,21 @@ TEST(ParseRetryAfter, MalformedGivesNullopt) {
   }
 }
 
+// ---- ParseLastModified ---------------------------------------------------
+
+TEST(ParseLastModified, AllThreeDateFormsGiveTheSameSecond) {
+  const auto expected = sys_days{std::chrono::year{1994} / 11 / 6} + 8h + 49min + 37s;
+  EXPECT_EQ(ParseLastModified("Sun, 06 Nov 1994 08:49:37 GMT", kNow), expected);
+  EXPECT_EQ(ParseLastModified("Sunday, 06-Nov-94 08:49:37 GMT", kNow), expected);
+  EXPECT_EQ(ParseLastModified("Sun Nov  6 08:49:37 1994", kNow), expected);
+  EXPECT_EQ(ParseLastModified(" Sun, 06 Nov 1994 08:49:37 GMT ", kNow), expected);
+}
+
+TEST(ParseLastModified, AnythingElseIsNoDate) {
+  for (const char* bad : {"", "120", "yesterday", "Sun, 06 Nov 1994 25:49:37 GMT"}) {
+    EXPECT_FALSE(ParseLastModified(bad, kNow).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace haul::transfer
