@@ -28,6 +28,7 @@ Json DownloadJson(const JobFinished& e) {
   j["connections"] = e.connections;
   j["retries"] = e.retries;
   j["outcome"] = e.status.ok() ? "ok" : "failed";
+  j["skipped"] = e.skipped;
   if (e.status.ok()) {
     j["error_class"] = nullptr;
     j["error"] = nullptr;
@@ -69,16 +70,19 @@ Json RunSummary::ToJson(int exit_code) const {
             [](const JobFinished* a, const JobFinished* b) { return a->id < b->id; });
   Json downloads = Json::array();
   std::uint64_t ok = 0;
+  std::uint64_t skipped = 0;
   std::uint64_t bytes = 0;
   for (const JobFinished* e : sorted) {
     downloads.push_back(DownloadJson(*e));
     if (e->status.ok()) ++ok;
+    if (e->skipped) ++skipped;
     bytes += e->bytes;
   }
   Json totals;
   totals["downloads"] = downloads_.size();
   totals["ok"] = ok;
   totals["failed"] = downloads_.size() - ok;
+  totals["skipped"] = skipped;
   totals["input_errors"] = input_errors_;
   totals["bytes"] = bytes;
   totals["duration_ms"] = wall_.count();

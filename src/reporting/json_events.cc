@@ -180,6 +180,7 @@ Json FinishedEvent(const JobFinished& e, std::string_view time) {
   j["connections"] = e.connections;
   j["retries"] = e.retries;
   j["sha256"] = Sha256Of(e.checksum);
+  j["skipped"] = e.skipped;
   return j;
 }
 

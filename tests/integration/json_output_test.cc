@@ -216,6 +216,7 @@ TEST_F(JsonOutputTest, SummaryJsonForABatchWithOneOkAndOne404) {
   EXPECT_TRUE(a["sha256"].is_null());
   EXPECT_TRUE(IsCount(a, "duration_ms") && IsCount(a, "connections") && IsCount(a, "retries")) << a;
   EXPECT_EQ(a["outcome"], "ok");
+  EXPECT_EQ(a["skipped"], false);
   EXPECT_TRUE(a["error_class"].is_null());
   EXPECT_TRUE(a["error"].is_null());
   const Json& b = doc["downloads"][1];
@@ -229,10 +230,29 @@ TEST_F(JsonOutputTest, SummaryJsonForABatchWithOneOkAndOne404) {
   EXPECT_EQ(t["downloads"], 2);
   EXPECT_EQ(t["ok"], 1);
   EXPECT_EQ(t["failed"], 1);
+  EXPECT_EQ(t["skipped"], 0);
   EXPECT_EQ(t["input_errors"], 0);
   EXPECT_EQ(t["bytes"], 512 * 1024);
   EXPECT_TRUE(IsCount(t, "duration_ms")) << t;
   EXPECT_EQ(t["exit_code"], 6);
+}
+
+TEST_F(JsonOutputTest, SummaryJsonMarksAFileThatWasSkipped) {
+  // --skip-existing fetches nothing for a file that is there: the summary
+  // says so, for the download and in the totals.
+  WriteRandomFile(Served("have.bin"), 2048, 36);
+  WriteFile(work_ / "have.bin", "what the cache had");
+  const ProcessResult r =
+      Haul({"-q", "--skip-existing", "--summary-json", "summary.json", Url("/have.bin")});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(ReadFile(work_ / "have.bin"), "what the cache had");
+  const Json doc = Json::parse(ReadFile(work_ / "summary.json"), nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << ReadFile(work_ / "summary.json");
+  ASSERT_EQ(doc["downloads"].size(), 1U) << doc;
+  EXPECT_EQ(doc["downloads"][0]["outcome"], "ok");
+  EXPECT_EQ(doc["downloads"][0]["skipped"], true);
+  EXPECT_EQ(doc["totals"]["skipped"], 1);
+  EXPECT_EQ(doc["totals"]["ok"], 1);
 }
 
 TEST_F(JsonOutputTest, SummaryJsonCountsInputErrorsInTheExitCode) {

@@ -124,6 +124,9 @@ TEST(JsonEvents, DoneCarriesTheVerifiedSha256) {
   EXPECT_EQ(j["connections"], 4);
   EXPECT_EQ(j["retries"], 1);
   EXPECT_TRUE(j["sha256"].is_null());
+  EXPECT_EQ(j["skipped"], false);
+  e.skipped = true;
+  EXPECT_EQ(FinishedEvent(e, kTime)["skipped"], true);
   e.checksum = "sha-256=" + std::string(64, 'f');
   EXPECT_EQ(FinishedEvent(e, kTime)["sha256"], std::string(64, 'f'));
   e.checksum = "sha-512=" + std::string(128, 'f');
