@@ -28,8 +28,10 @@ done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# dpkg-dev: dpkg-shlibdeps, which `cpack -G DEB` (and its test) uses for Depends.
 packages=(build-essential cmake ninja-build pkg-config libcurl4-openssl-dev libcli11-dev
-  libspdlog-dev nlohmann-json3-dev libgtest-dev nginx-light openssl ca-certificates python3)
+  libspdlog-dev nlohmann-json3-dev libgtest-dev nginx-light openssl ca-certificates python3
+  dpkg-dev)
 [[ $bench == 1 ]] && packages+=(aria2 axel wget2 curl hyperfine time pv)
 [[ $preset == tidy ]] && packages+=(clang-tidy)
 # The fuzz preset compiles with clang; libFuzzer and the sanitizer runtimes

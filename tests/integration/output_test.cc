@@ -107,11 +107,18 @@ TEST_F(OutputTest, FailuresOfDifferentClassesExit3WithOneLineEach) {
   EXPECT_NE(r.err.find("haul: error: " + refused + ": "), std::string::npos) << r.err;
 }
 
-TEST_F(OutputTest, VersionNamesHaulAndLibcurl) {
+TEST_F(OutputTest, VersionNamesHaulLibcurlAndTheTlsLibrary) {
   const ProcessResult r = Haul({"--version"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  // Two lines: "haul X.Y.Z", then libcurl's, which names its TLS library.
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;
   EXPECT_EQ(r.out.rfind("haul ", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find("libcurl/7."), std::string::npos) << r.out;
+  const std::size_t curl_line = r.out.find("\nlibcurl/7.");
+  ASSERT_NE(curl_line, std::string::npos) << r.out;
+  const std::string curl = r.out.substr(curl_line + 1);
+  EXPECT_TRUE(curl.find(" OpenSSL/") != std::string::npos ||
+              curl.find(" GnuTLS/") != std::string::npos)
+      << "no TLS library in: " << curl;
 }
 
 TEST_F(OutputTest, HeaderAndUserAgentReachTheServerOnEveryRequest) {
