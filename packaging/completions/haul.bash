@@ -6,6 +6,7 @@
 # names, then what its argument is:
 #   file  a file name         dir    a directory name
 #   hash  a --checksum TYPE=  text   anything (nothing is offered)
+#   progress  a --progress MODE
 #   -     no argument
 # Adding an option to haul: add its line here (tests/packaging checks that
 # the names here are exactly those of `haul --help`).
@@ -39,7 +40,13 @@ _haul_option_table='
 -v --verbose              -
    --stats                -
    --version              -
+   --progress             progress
+   --progress-file        file
+   --summary-json         file
 -h --help                 -
+   --skip-existing        -
+-N --timestamping         -
+   --shard                text
 '
 
 # Prints the argument kind of option $1 ("-" for none, nothing if unknown).
@@ -93,6 +100,10 @@ _haul() {
     hash)
       mapfile -t COMPREPLY < <(compgen -W 'md5= sha-1= sha-256= sha-512=' -- "$cur")
       compopt -o nospace 2>/dev/null
+      return
+      ;;
+    progress)
+      mapfile -t COMPREPLY < <(compgen -W 'auto bar line json none' -- "$cur")
       return
       ;;
     text) return ;;
