@@ -83,6 +83,12 @@ TEST_F(AuthTest, NetrcFileWithAWrongPasswordExits6) {
   EXPECT_EQ(r.exit_code, 6) << Describe(r);
 }
 
+TEST_F(AuthTest, UserWinsOverNetrc) {
+  WriteFile(work_ / "creds", "machine 127.0.0.1 login u password nope\n");
+  const ProcessResult r = Haul({"-q", "-u", "u:p", "--netrc-file", "creds", Url("/private/f.bin")});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+}
+
 TEST_F(AuthTest, NetrcReadsHomeDotNetrc) {
   WriteFile(work_ / "home/.netrc", "machine 127.0.0.1\n  login u\n  password p\n");
   const std::string home = "HOME=" + (work_ / "home").string();
