@@ -84,6 +84,8 @@ source "$root/bench/lib.sh"
 source "$root/bench/servers.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/haul-bench-XXXXXX")
+# A config file of the user running the bench must not change haul's runs.
+export XDG_CONFIG_HOME=$work/no-config
 trap 'local_nginx_stop; bench_stop_all; rm -rf "$work"' EXIT
 results=$work/results.tsv
 : >"$results"

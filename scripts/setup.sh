@@ -32,6 +32,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(build-essential cmake ninja-build pkg-config libcurl4-openssl-dev libcli11-dev
   libspdlog-dev nlohmann-json3-dev libgtest-dev nginx-light openssl ca-certificates python3
   dpkg-dev)
+# The proxy tests' forward proxy. tinyproxy-bin is the binary alone: the
+# tinyproxy package would also install and start a system service.
+packages+=(tinyproxy-bin)
 [[ $bench == 1 ]] && packages+=(aria2 axel wget2 curl hyperfine time pv)
 [[ $preset == tidy ]] && packages+=(clang-tidy)
 # The fuzz preset compiles with clang; libFuzzer and the sanitizer runtimes

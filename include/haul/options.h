@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,21 @@ struct Options {
   /// Seconds allowed to establish a connection (--connect-timeout).
   int connect_timeout_seconds = 30;
   static constexpr Range kConnectTimeoutRange{1, 600};
+
+  // --- Proxy and credentials (docs/options.md#proxy-and-credentials) ---
+  /// Proxy for every request (--proxy). Unset: libcurl's own environment
+  /// variables decide (http_proxy, https_proxy, ALL_PROXY, NO_PROXY); empty:
+  /// no proxy at all, whatever the environment says.
+  std::optional<std::string> proxy;
+  /// Hosts reached without the proxy, comma-separated, "*" = all (--noproxy).
+  /// Unset: NO_PROXY/no_proxy from the environment.
+  std::optional<std::string> noproxy;
+  /// "user:password" for the URL's host (-u). libcurl does not send it to
+  /// another host after a redirect (CURLOPT_UNRESTRICTED_AUTH stays off).
+  std::string user;
+  /// Look up credentials in a netrc file (--netrc, --netrc-file); user wins.
+  bool netrc = false;
+  std::string netrc_file;  ///< empty = libcurl's default, $HOME/.netrc
 
   // --- Reliability (see docs/reliability.md) ---
   /// Retries of a failing request before its download fails (--retries).

@@ -11,6 +11,7 @@
 # Adding an option to haul: add its line here (tests/packaging checks that
 # the names here are exactly those of `haul --help`).
 _haul_option_table='
+   --config               file
 -i --input-file           file
 -o --output               file
    --buffer-size          text
@@ -36,6 +37,11 @@ _haul_option_table='
 -A --user-agent           text
    --ca-certificate       file
 -k --insecure             -
+   --proxy                text
+   --noproxy              text
+-u --user                 text
+-n --netrc                -
+   --netrc-file           file
 -q --quiet                -
 -v --verbose              -
    --stats                -

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -241,22 +242,54 @@ Status CheckExistingFileOptions(const CommandLine& cl) {
   return Status::Ok();
 }
 
-/// The file-system side of validation: --ca-certificate must be readable.
-Status CheckFiles(const CommandLine& cl) {
-  const std::string& ca = cl.options.ca_certificate;
-  if (ca.empty()) return Status::Ok();
-  std::FILE* f = std::fopen(ca.c_str(), "rb");
+Status CheckProxyAndCredentials(const Options& o) {
+  if (!o.user.empty() && (o.user.find(':') == std::string::npos || !IsOneLine(o.user))) {
+    // haul never prompts, so the password has to be there.
+    return UsageError("-u/--user must look like USER:PASSWORD (haul does not prompt)");
+  }
+  if (o.proxy && !IsOneLine(*o.proxy)) return UsageError("--proxy must be a single line");
+  if (o.noproxy && !IsOneLine(*o.noproxy)) return UsageError("--noproxy must be a single line");
+  return Status::Ok();
+}
+
+/// A usage error unless `path` can be opened for reading.
+Status CheckReadable(const char* label, const std::string& path) {
+  if (path.empty()) return Status::Ok();
+  std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
-    return UsageError("--ca-certificate: cannot read " + ca + ": " + std::strerror(errno));
+    return UsageError(std::string(label) + ": cannot read " + path + ": " + std::strerror(errno));
   }
   std::fclose(f);
   return Status::Ok();
 }
 
+/// The file-system side of validation: --ca-certificate and --netrc-file
+/// must be readable.
+Status CheckFiles(const CommandLine& cl) {
+  Status s = CheckReadable("--ca-certificate", cl.options.ca_certificate);
+  if (s.ok()) s = CheckReadable("--netrc-file", cl.options.netrc_file);
+  return s;
+}
+
+/// CLI11's config-file errors as one line naming the file.
+std::string ConfigErrorText(const std::string& path, const CLI::ConfigError& e) {
+  std::string what = e.what();
+  const std::string_view unknown = "INI was not able to parse ";
+  const std::string_view not_allowed = ": This option is not allowed in a configuration file";
+  if (what.rfind(unknown, 0) == 0) {
+    what = "unknown option '" + what.substr(unknown.size()) + "'";
+  } else if (what.ends_with(not_allowed)) {
+    what = "'" + what.substr(0, what.size() - not_allowed.size()) + "' cannot be set in a config file";
+  }
+  return "config file " + path + ": " + what;
+}
+
 /// Builds the CLI11 app over a CommandLine and converts what it collected.
 class Parser {
  public:
-  Parser();
+  /// `default_config`: the file read when --config is not given; a missing
+  /// one is skipped silently, and empty means none.
+  explicit Parser(std::string default_config);
   ParseResult Parse(int argc, const char* const* argv);
 
  private:
@@ -269,6 +302,9 @@ class Parser {
   void AddBatchOptions();
   Status ConvertNumbers();
   Status ConvertShard();
+  void AddProxyAndCredentialOptions();
+  void ConvertProxyAndCredentials();
+  std::string ConfigPath() const;
   Status ConvertReliability();
 
   CLI::App app_{"haul: a download accelerator for HTTP and HTTPS", "haul"};
@@ -293,16 +329,35 @@ class Parser {
   bool continue_ = false;  // resuming is the default; -c is accepted for wget/aria2 users
   std::string shard_text_;
   CLI::Option* shard_option_ = nullptr;
+  /// Proxy options, copied into Options only when given: an unset proxy
+  /// leaves libcurl's environment variables in charge.
+  std::string proxy_text_;
+  CLI::Option* proxy_option_ = nullptr;
+  std::string noproxy_text_;
+  CLI::Option* noproxy_option_ = nullptr;
+  std::string default_config_;
+  CLI::Option* config_option_ = nullptr;
 };
 
-Parser::Parser() {
-  app_.add_option("url", cl_.urls, "URLs to download, one file each")->type_name("URL");
+Parser::Parser(std::string default_config) : default_config_(std::move(default_config)) {
+  app_.add_option("url", cl_.urls, "URLs to download, one file each")
+      ->type_name("URL")->configurable(false);
   // As with curl and wget, a repeated single-value option takes the last
   // value, so scripts can override earlier settings (-H collects them all).
   app_.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  // CLI11 reads the config file (TOML-style "key = value", key = a long
+  // option name) after the command line and sets only the options the
+  // command line left empty: command line > config file > defaults.
+  config_option_ = app_.set_config("--config", default_config_,
+                                   "read options from FILE ('' = none; the default is "
+                                   "$XDG_CONFIG_HOME/haul/config, else ~/.config/haul/config)")
+                       ->type_name("FILE")->group("Configuration");
+  app_.allow_config_extras(CLI::config_extras_mode::error);
+  app_.get_help_ptr()->configurable(false);
   AddOutputOptions();
   AddLimitOptions();
   AddHttpOptions();
+  AddProxyAndCredentialOptions();
   AddReportingOptions();
   AddMachineOutputOptions();
   AddBatchOptions();
@@ -396,12 +451,43 @@ void Parser::AddHttpOptions() {
   app_.add_flag("-k,--insecure", o.insecure, "do not verify TLS certificates")->group(group);
 }
 
+void Parser::AddProxyAndCredentialOptions() {
+  const char* group = "Proxy and credentials";
+  proxy_option_ = app_.add_option("--proxy", proxy_text_,
+                                  "proxy for every request, [SCHEME://]HOST[:PORT] ('' = none; "
+                                  "default: http_proxy, https_proxy, ALL_PROXY)")
+                      ->type_name("URL")->group(group);
+  noproxy_option_ = app_.add_option("--noproxy", noproxy_text_,
+                                    "hosts to reach without the proxy, comma-separated ('*' = "
+                                    "all; default: NO_PROXY)")
+                        ->type_name("LIST")->group(group);
+  Options& o = cl_.options;
+  app_.add_option("-u,--user", o.user, "credentials for the URL's host (not sent to other hosts)")
+      ->type_name("USER:PASSWORD")->group(group);
+  app_.add_flag("-n,--netrc", o.netrc, "credentials from ~/.netrc (-u wins)")->group(group);
+  app_.add_option("--netrc-file", o.netrc_file, "credentials from FILE instead of ~/.netrc")
+      ->type_name("FILE")->group(group);
+}
+
+void Parser::ConvertProxyAndCredentials() {
+  Options& o = cl_.options;
+  if (proxy_option_->count() > 0) o.proxy = proxy_text_;
+  if (noproxy_option_->count() > 0) o.noproxy = noproxy_text_;
+  if (!o.netrc_file.empty()) o.netrc = true;  // as curl's --netrc-file
+}
+
+/// The config file this parse read or tried: --config's, else the default.
+std::string Parser::ConfigPath() const {
+  return config_option_->count() > 0 ? config_option_->as<std::string>() : default_config_;
+}
+
 void Parser::AddReportingOptions() {
   const char* group = "Reporting";
   app_.add_flag("-q,--quiet", cl_.quiet, "print nothing but errors")->group(group);
   app_.add_flag("-v,--verbose", cl_.verbose, "debug logging on stderr")->group(group);
   app_.add_flag("--stats", cl_.stats, "print run statistics on stderr at exit")->group(group);
-  app_.add_flag("--version", version_, "print the version and exit")->group(group);
+  app_.add_flag("--version", version_, "print the version and exit")
+      ->configurable(false)->group(group);
 }
 
 void Parser::AddMachineOutputOptions() {
@@ -536,6 +622,10 @@ ParseResult Parser::Parse(int argc, const char* const* argv) {
     app_.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return ExitRequest{ExitCode::kOk, app_.help()};
+  } catch (const CLI::FileError&) {  // only --config FILE is read by CLI11
+    return UsageExit("--config: cannot read " + ConfigPath());
+  } catch (const CLI::ConfigError& e) {
+    return UsageExit(ConfigErrorText(ConfigPath(), e));
   } catch (const CLI::ParseError& e) {
     return UsageExit(e.what());
   }
@@ -543,6 +633,7 @@ ParseResult Parser::Parse(int argc, const char* const* argv) {
   Status s = ConvertNumbers();
   if (s.ok()) s = ConvertProgress();
   if (s.ok()) s = ConvertShard();
+  ConvertProxyAndCredentials();
   if (s.ok()) s = ValidateCommandLine(cl_);
   if (s.ok()) s = CheckFiles(cl_);
   if (!s.ok()) return UsageExit(s.message());
@@ -574,6 +665,7 @@ Status ValidateCommandLine(const CommandLine& cl) {
   // First failure wins; the order puts the most basic problem first.
   Status s = CheckRanges(cl.options);
   if (s.ok()) s = CheckHttpOptions(cl.options);
+  if (s.ok()) s = CheckProxyAndCredentials(cl.options);
   if (s.ok()) s = CheckSources(cl);
   if (s.ok()) s = CheckOutput(cl);
   if (s.ok()) s = CheckChecksum(cl);
@@ -583,9 +675,25 @@ Status ValidateCommandLine(const CommandLine& cl) {
   return s;
 }
 
-ParseResult ParseCommandLine(int argc, const char* const* argv) {
-  Parser parser;
+std::string DefaultConfigPath(const char* xdg_config_home, const char* home) {
+  // The XDG Base Directory spec: an unset, empty or relative
+  // $XDG_CONFIG_HOME means $HOME/.config.
+  if (xdg_config_home != nullptr && xdg_config_home[0] == '/') {
+    return std::string(xdg_config_home) + "/haul/config";
+  }
+  if (home != nullptr && home[0] != '\0') return std::string(home) + "/.config/haul/config";
+  return {};
+}
+
+ParseResult ParseCommandLine(int argc, const char* const* argv,
+                             const std::string& default_config) {
+  Parser parser(default_config);
   return parser.Parse(argc, argv);
+}
+
+ParseResult ParseCommandLine(int argc, const char* const* argv) {
+  return ParseCommandLine(argc, argv,
+                          DefaultConfigPath(std::getenv("XDG_CONFIG_HOME"), std::getenv("HOME")));
 }
 
 }  // namespace haul::cli

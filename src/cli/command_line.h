@@ -3,8 +3,9 @@
 // structs below. Every option, default and range is documented in
 // docs/options.md; defaults and ranges themselves live in haul/options.h.
 //
-// Thread safety: pure functions (ParseCommandLine also checks that
-// --ca-certificate exists).
+// Thread safety: pure functions, except that ParseCommandLine reads the
+// config file and checks that --ca-certificate and --netrc-file exist, and its
+// two-argument form reads $XDG_CONFIG_HOME and $HOME.
 #pragma once
 
 #include <cstdint>
@@ -63,14 +64,27 @@ struct ExitRequest {
 /// Either a command line to run or a request to exit.
 using ParseResult = std::variant<CommandLine, ExitRequest>;
 
-/// Parses argv (argv[0] is the program name). Help and --version give an
-/// ExitRequest with code kOk; any usage problem (CLI11's own errors included)
-/// gives one line and code kUsage.
+/// Parses argv (argv[0] is the program name), then the config file: --config
+/// FILE, else `default_config` when it exists (empty = none). Options on the
+/// command line win over the file. Help and --version give an ExitRequest
+/// with code kOk; any usage problem (CLI11's own errors, a missing --config
+/// file and an unknown key in a config file included) gives one line and
+/// code kUsage.
+ParseResult ParseCommandLine(int argc, const char* const* argv,
+                             const std::string& default_config);
+
+/// As above with the default config file, DefaultConfigPath of the
+/// environment's $XDG_CONFIG_HOME and $HOME.
 ParseResult ParseCommandLine(int argc, const char* const* argv);
 
+/// "$XDG_CONFIG_HOME/haul/config" when that variable is an absolute path,
+/// else "$HOME/.config/haul/config"; empty when neither is usable.
+std::string DefaultConfigPath(const char* xdg_config_home, const char* home);
+
 /// Checks option ranges and the rules between options (-o needs exactly one
-/// URL and no -i; some URL or -i is needed; headers need a ':'; --skip-existing
-/// and -N exclude each other, -o - and --content-disposition). Pure: does
+/// URL and no -i; some URL or -i is needed; headers and -u need a ':';
+/// --skip-existing and -N exclude each other, -o - and --content-disposition).
+/// Pure: does
 /// not touch the file system. The error is kUsage with a one-line message
 /// naming the option and, for numbers, the valid range.
 Status ValidateCommandLine(const CommandLine& cl);

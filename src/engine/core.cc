@@ -28,6 +28,11 @@ transfer::LoopOptions LoopOptionsFrom(const Options& o) {
   l.insecure = o.insecure;
   l.max_redirects = o.max_redirects;
   l.connect_timeout_seconds = o.connect_timeout_seconds;
+  l.proxy = o.proxy;
+  l.noproxy = o.noproxy;
+  l.user = o.user;
+  l.netrc = o.netrc;
+  l.netrc_file = o.netrc_file;
   return l;
 }
 

@@ -333,6 +333,27 @@ std::optional<TransferHandle> TransferLoop::TryStart(const Request& request, Rec
   return slot->index;
 }
 
+namespace {
+
+/// Proxy and credentials. Nothing is set unless asked for: after
+/// curl_easy_reset libcurl reads http_proxy, https_proxy, ALL_PROXY and
+/// NO_PROXY itself (CURLOPT_PROXY.3), and setting CURLOPT_PROXY at all, even
+/// to "", would switch that off ("" means no proxy). CURLOPT_UNRESTRICTED_AUTH
+/// stays off, so -u is not sent to another host after a redirect.
+void ConfigureProxyAndCredentials(CURL* e, const LoopOptions& o) {
+  if (o.proxy) curl_easy_setopt(e, CURLOPT_PROXY, o.proxy->c_str());
+  if (o.noproxy) curl_easy_setopt(e, CURLOPT_NOPROXY, o.noproxy->c_str());
+  if (!o.user.empty()) curl_easy_setopt(e, CURLOPT_USERPWD, o.user.c_str());
+  if (o.netrc) {
+    // As curl's -n: netrc credentials win over ones in the URL; -u (a
+    // CURLOPT_USERPWD) still wins over netrc, and a missing file is no error.
+    curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_REQUIRED));
+    if (!o.netrc_file.empty()) curl_easy_setopt(e, CURLOPT_NETRC_FILE, o.netrc_file.c_str());
+  }
+}
+
+}  // namespace
+
 void TransferLoop::Configure(Slot& slot, const Request& request) {
   CURL* e = slot.easy.get();
   // Reset drops the previous transfer's options but keeps the handle; live
@@ -376,6 +397,7 @@ void TransferLoop::Configure(Slot& slot, const Request& request) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  ConfigureProxyAndCredentials(e, options_);
   // No CURLOPT_ACCEPT_ENCODING: libcurl never decodes, so a server that
   // sends an encoding anyway gets its bytes saved as they came.
   slot.range = std::to_string(request.first) + "-" +

@@ -49,6 +49,13 @@ struct LoopOptions {
   bool insecure = false;
   long max_redirects = 10;
   long connect_timeout_seconds = 30;
+  /// Proxy and credentials, as in haul::Options: an unset proxy leaves
+  /// libcurl's environment variables in charge, an empty one means none.
+  std::optional<std::string> proxy;
+  std::optional<std::string> noproxy;
+  std::string user;  ///< "user:password"; empty = none
+  bool netrc = false;
+  std::string netrc_file;
   /// An idle slot's easy handle is freed at most once per this interval, and
   /// only from a slot idle for at least this long.
   std::chrono::steady_clock::duration slot_retire_interval = util::kDefaultShrinkInterval;

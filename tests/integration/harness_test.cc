@@ -19,6 +19,7 @@
 #include "harness/nginx_server.h"
 #include "harness/process.h"
 #include "harness/stats.h"
+#include "harness/tinyproxy.h"
 
 namespace haul_it {
 namespace {
@@ -53,6 +54,15 @@ TEST(RunProcessTest, FeedsStdinAndHonoursCwd) {
   EXPECT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.out, options.stdin_data);
   EXPECT_EQ(r.err, dir.path().string() + "\n");
+}
+
+TEST(RunProcessTest, EnvSetsAndRemovesVariables) {
+  RunOptions options;
+  options.env = {"HAUL_IT_A=1", "HAUL_IT_A=2", "PATH", "PATH=/usr/bin:/bin", "HOME"};
+  const ProcessResult r =
+      RunProcess({"/bin/sh", "-c", "echo \"$HAUL_IT_A|$PATH|${HOME-unset}\""}, options);
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, "2|/usr/bin:/bin|unset\n");
 }
 
 TEST(RunProcessTest, KillsTheChildAtTheTimeout) {
@@ -272,6 +282,35 @@ TEST(NginxServerTest, ServesHttp2OverTlsWithItsSelfSignedCertificate) {
   EXPECT_EQ(r.exit_code, 0) << Describe(r) << r.out;
   EXPECT_NE(r.out.find("Verify return code: 0 (ok)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ALPN protocol: h2"), std::string::npos) << r.out;
+}
+
+TEST(TinyProxyTest, ForwardsToNginxLogsTheRequestAndStopsByPid) {
+  NginxServer server;
+  WriteFile(server.docroot() / "p.txt", "through the proxy\n");
+  std::uint16_t port = 0;
+  {
+    TinyProxy proxy;
+    port = proxy.port();
+    // A proxy request by hand: the absolute URL in the request line.
+    RunOptions run;
+    run.timeout = std::chrono::seconds(30);
+    const ProcessResult r = RunProcess(
+        {"python3", "-c",
+         "import socket,sys\n"
+         "s=socket.create_connection(('127.0.0.1'," + std::to_string(port) + "))\n"
+         "s.sendall(b'GET " + server.Url("/p.txt") + " HTTP/1.0\\r\\n\\r\\n')\n"
+         "d=b''\n"
+         "while True:\n"
+         "  c=s.recv(65536)\n"
+         "  if not c: break\n"
+         "  d+=c\n"
+         "sys.stdout.write(d.decode())\n"},
+        run);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("through the proxy"), std::string::npos) << r.out;
+    EXPECT_NE(proxy.Log().find("GET " + server.Url("/p.txt")), std::string::npos) << proxy.Log();
+  }
+  EXPECT_FALSE(PortAccepts(port));
 }
 
 TEST(NetTest, FreePortHasNothingListening) {

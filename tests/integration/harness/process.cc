@@ -76,15 +76,33 @@ struct SpawnSetup {
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
-pid_t Spawn(const std::vector<std::string>& argv, SpawnSetup& setup) {
+/// `base` ("NAME=value" strings) with `changes` applied as RunOptions::env says.
+std::vector<std::string> ChangedEnvironment(char** base, const std::vector<std::string>& changes) {
+  std::vector<std::string> env;
+  for (char** e = base; *e != nullptr; ++e) env.emplace_back(*e);
+  for (const std::string& change : changes) {
+    const std::string name = change.substr(0, change.find('='));
+    std::erase_if(env, [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
+    if (change.size() > name.size()) env.push_back(change);
+  }
+  return env;
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, SpawnSetup& setup,
+            const std::vector<std::string>& env_changes = {}) {
   if (argv.empty()) throw std::invalid_argument("empty argv");
+  const std::vector<std::string> env = ChangedEnvironment(environ, env_changes);
+  std::vector<char*> cenv;
+  cenv.reserve(env.size() + 1);
+  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
   std::vector<char*> cargv;
   cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, cargv[0], &setup.actions, &setup.attr,
-                              cargv.data(), environ);
+                              cargv.data(), cenv.data());
   if (rc != 0) {
     throw std::runtime_error("posix_spawn " + argv[0] + ": " + std::strerror(rc));
   }
@@ -198,7 +216,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd.c_str());
   }
   const auto start = Clock::now();
-  const pid_t pid = Spawn(argv, setup);
+  const pid_t pid = Spawn(argv, setup, options.env);
   in.Close(0);  // the child's ends
   out.Close(1);
   err.Close(1);
@@ -262,18 +280,23 @@ std::string HaulBinary() {
 ProcessResult RunHaul(const std::vector<std::string>& args,
                       const std::filesystem::path& cwd,
                       const std::string& stdin_data) {
-  std::vector<std::string> argv{HaulBinary()};
-  argv.insert(argv.end(), args.begin(), args.end());
   RunOptions options;
   options.cwd = cwd;
   options.stdin_data = stdin_data;
-  return RunProcess(argv, options);
+  return RunHaulWith(args, options);
 }
 
 ProcessResult RunHaulWith(const std::vector<std::string>& args, const RunOptions& options) {
   std::vector<std::string> argv{HaulBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, options);
+  RunOptions controlled = options;
+  const std::filesystem::path cwd =
+      options.cwd.empty() ? std::filesystem::current_path() : options.cwd;
+  controlled.env = {"XDG_CONFIG_HOME=" + (cwd / ".config").string(),
+                    "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                    "NO_PROXY", "no_proxy"};
+  controlled.env.insert(controlled.env.end(), options.env.begin(), options.env.end());
+  return RunProcess(argv, controlled);
 }
 
 std::string Describe(const ProcessResult& r) {

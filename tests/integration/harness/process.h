@@ -42,6 +42,9 @@ struct RunOptions {
   std::size_t stdout_chunk = 65536;
   std::chrono::milliseconds stdout_pause{0};
   std::size_t stdout_limit = std::numeric_limits<std::size_t>::max();
+  /// Changes to the inherited environment, applied in order: "NAME=value"
+  /// sets NAME, a bare "NAME" removes it.
+  std::vector<std::string> env;
 };
 
 /// Runs argv[0] (searched in PATH when it has no '/') to completion, feeding
@@ -75,6 +78,11 @@ void StopProcess(pid_t pid, std::chrono::milliseconds grace);
 /// compiled in (HAUL_BINARY_PATH), else "haul" from PATH.
 std::string HaulBinary();
 
+/// The haul binary runs in a controlled environment: $XDG_CONFIG_HOME is
+/// `cwd`/.config (so a test's config goes in work_/.config/haul/config and
+/// the user's own is never read) and the proxy variables libcurl reads are
+/// removed; RunOptions::env is applied after that.
+///
 /// Runs the haul binary with `args` in `cwd`, with an optional stdin.
 ProcessResult RunHaul(const std::vector<std::string>& args,
                       const std::filesystem::path& cwd,

@@ -16,7 +16,8 @@ namespace {
 ParseResult Parse(const std::vector<std::string>& args) {
   std::vector<const char*> argv{"haul"};
   for (const std::string& a : args) argv.push_back(a.c_str());
-  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+  // No default config file: the tests must not depend on the user's own.
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), "");
 }
 
 /// The parsed command line; fails the test if parsing asked to exit.
