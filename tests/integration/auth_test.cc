@@ -40,14 +40,6 @@ class AuthTest : public NginxSuite<AuthTest> {
     WriteRandomFile(Served("private/f.bin"), 4 * kMiB, 71);
   }
 
-  ProcessResult HaulEnv(const std::vector<std::string>& args,
-                        const std::vector<std::string>& env) const {
-    RunOptions options;
-    options.cwd = work_.path();
-    options.env = env;
-    return RunHaulWith(args, options);
-  }
-
   /// Exit 0, the file byte-exact, and split (so range requests carried the
   /// credentials too).
   void ExpectDownloaded(const ProcessResult& r) {

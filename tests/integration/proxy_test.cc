@@ -50,15 +50,6 @@ class ProxyTest : public NginxSuite<ProxyTest> {
     ASSERT_TRUE(proxy_) << "tinyproxy: " << proxy_error_;
   }
 
-  /// Runs haul in the work directory with `env` changes (RunOptions::env).
-  ProcessResult HaulEnv(const std::vector<std::string>& args,
-                        const std::vector<std::string>& env) const {
-    RunOptions options;
-    options.cwd = work_.path();
-    options.env = env;
-    return RunHaulWith(args, options);
-  }
-
   /// Serves an 8 MiB file at `path` and checks the download of it: exit 0,
   /// byte-exact, and split (so range requests took the same route).
   void ExpectSplitDownload(const std::string& path, const ProcessResult& r) {

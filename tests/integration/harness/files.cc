@@ -94,6 +94,11 @@ std::string ReadFile(const fs::path& path) {
   return content;
 }
 
+std::string ReadFileIfExists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec) ? ReadFile(path) : std::string();
+}
+
 testing::AssertionResult FilesEqual(const fs::path& expected, const fs::path& actual) {
   if (!fs::is_regular_file(actual)) {
     return testing::AssertionFailure() << actual << " is missing or not a regular file";

@@ -46,6 +46,10 @@ void WriteFile(const std::filesystem::path& path, const std::string& content);
 /// The whole content of `path`; throws std::runtime_error when unreadable.
 std::string ReadFile(const std::filesystem::path& path);
 
+/// The file's content, or "" when it does not exist (a log a server may not
+/// have written yet).
+std::string ReadFileIfExists(const std::filesystem::path& path);
+
 /// Success when both files exist and hold the same bytes. The failure
 /// message gives both sizes, the first differing offset and both SHA-256s.
 testing::AssertionResult FilesEqual(const std::filesystem::path& expected,

@@ -21,16 +21,7 @@ constexpr auto kStartTimeout = std::chrono::seconds(5);
 constexpr auto kStopGrace = std::chrono::seconds(5);
 
 std::string NginxBinary() {
-  if (const char* env = std::getenv("HAUL_TEST_NGINX"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (access("/usr/sbin/nginx", X_OK) == 0) return "/usr/sbin/nginx";
-  return "nginx";  // posix_spawnp searches PATH
-}
-
-std::string ReadIfExists(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(path, ec) ? ReadFile(path) : std::string();
+  return FindTool("HAUL_TEST_NGINX", "/usr/sbin/nginx", "nginx");
 }
 
 /// The http block's fixed part: log format, temp paths and MIME types.
@@ -61,7 +52,7 @@ NginxServer::NginxServer(NginxOptions options) : options_(std::move(options)) {
     if (TryStart()) return;
   }
   throw std::runtime_error("nginx did not start; error log:\n" +
-                           ReadIfExists(error_log()) + ReadIfExists(dir_.path() / "nginx.out"));
+                           ReadFileIfExists(error_log()) + ReadFileIfExists(dir_.path() / "nginx.out"));
 }
 
 NginxServer::~NginxServer() { StopProcess(pid_, kStopGrace); }
@@ -115,16 +106,7 @@ bool NginxServer::TryStart() {
   pid_ = SpawnBackground({NginxBinary(), "-p", d, "-e", d + "/error.log", "-c",
                           d + "/nginx.conf"},
                          dir_.path() / "nginx.out");
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {  // bounded
-    if (WaitForExit(pid_, std::chrono::milliseconds(0))) {  // it gave up
-      pid_ = -1;
-      return false;
-    }
-    if (PortAccepts(port_)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  StopProcess(pid_, kStopGrace);
+  if (AwaitListening(pid_, port_, kStartTimeout, kStopGrace)) return true;
   pid_ = -1;
   return false;
 }

@@ -52,6 +52,15 @@ class NginxSuite : public testing::Test {
     return RunHaul(args, work_.path(), stdin_data);
   }
 
+  /// Runs haul in the work directory with `env` changes (RunOptions::env).
+  ProcessResult HaulEnv(const std::vector<std::string>& args,
+                        const std::vector<std::string>& env) const {
+    RunOptions options;
+    options.cwd = work_.path();
+    options.env = env;
+    return RunHaulWith(args, options);
+  }
+
   TempDir work_{"haul-it-work-"};  ///< the cwd of every haul run of this test
 
  private:

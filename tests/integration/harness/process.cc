@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "harness/net.h"
+
 extern char** environ;
 
 namespace haul_it {
@@ -304,6 +306,24 @@ std::string Describe(const ProcessResult& r) {
   if (r.timed_out) s += " (killed at the timeout)";
   s += " after " + std::to_string(r.seconds) + " s; stderr:\n" + r.err;
   return s;
+}
+
+bool AwaitListening(pid_t pid, std::uint16_t port, std::chrono::milliseconds timeout,
+                    std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {  // bounded
+    if (WaitForExit(pid, std::chrono::milliseconds(0))) return false;  // it gave up
+    if (PortAccepts(port)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  StopProcess(pid, grace);
+  return false;
+}
+
+std::string FindTool(const char* env_var, const char* installed, const char* name) {
+  if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') return env;
+  if (access(installed, X_OK) == 0) return installed;
+  return name;  // posix_spawnp searches PATH
 }
 
 std::vector<std::string> NonEmptyLines(const std::string& text) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -74,6 +75,12 @@ bool WaitForExitUsage(pid_t pid, std::chrono::milliseconds timeout, int* status,
 /// Stops a child we started: SIGTERM, a bounded wait, then SIGKILL and reap.
 void StopProcess(pid_t pid, std::chrono::milliseconds grace);
 
+/// Waits until the server just spawned as `pid` accepts connections on
+/// 127.0.0.1:`port`, for at most `timeout`. False when it exited first, or
+/// did not listen in time (it is then stopped, with `grace`).
+bool AwaitListening(pid_t pid, std::uint16_t port, std::chrono::milliseconds timeout,
+                    std::chrono::milliseconds grace);
+
 /// The haul binary under test: $HAUL_BINARY when set, else the path CMake
 /// compiled in (HAUL_BINARY_PATH), else "haul" from PATH.
 std::string HaulBinary();
@@ -95,6 +102,10 @@ ProcessResult RunHaulWith(const std::vector<std::string>& args, const RunOptions
 /// A one-line description of a result for assertion messages: the exit code,
 /// whether it timed out, and stderr.
 std::string Describe(const ProcessResult& r);
+
+/// The program to run for a server the tests start: $`env_var` when set and
+/// not empty, else `installed` when executable, else `name` (found on PATH).
+std::string FindTool(const char* env_var, const char* installed, const char* name);
 
 /// The non-empty lines of `text` (a process's stderr, say), in order.
 std::vector<std::string> NonEmptyLines(const std::string& text);

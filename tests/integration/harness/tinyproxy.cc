@@ -21,16 +21,7 @@ constexpr auto kStartTimeout = std::chrono::seconds(5);
 constexpr auto kStopGrace = std::chrono::seconds(5);
 
 std::string TinyProxyBinary() {
-  if (const char* env = std::getenv("HAUL_TEST_TINYPROXY"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (access("/usr/bin/tinyproxy", X_OK) == 0) return "/usr/bin/tinyproxy";
-  return "tinyproxy";  // posix_spawnp searches PATH
-}
-
-std::string ReadIfExists(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(path, ec) ? ReadFile(path) : std::string();
+  return FindTool("HAUL_TEST_TINYPROXY", "/usr/bin/tinyproxy", "tinyproxy");
 }
 
 }  // namespace
@@ -42,7 +33,7 @@ TinyProxy::TinyProxy() {
     if (TryStart()) return;
   }
   throw std::runtime_error("tinyproxy did not start (scripts/setup.sh installs tinyproxy-bin); "
-                           "its output:\n" + ReadIfExists(dir_.path() / "tinyproxy.out") +
+                           "its output:\n" + ReadFileIfExists(dir_.path() / "tinyproxy.out") +
                            Log());
 }
 
@@ -50,7 +41,7 @@ TinyProxy::~TinyProxy() {
   if (pid_ > 0) StopProcess(pid_, kStopGrace);
 }
 
-std::string TinyProxy::Log() const { return ReadIfExists(dir_.path() / "tinyproxy.log"); }
+std::string TinyProxy::Log() const { return ReadFileIfExists(dir_.path() / "tinyproxy.log"); }
 
 void TinyProxy::WriteConfig() const {
   const std::string d = dir_.path().string();
@@ -74,16 +65,7 @@ bool TinyProxy::TryStart() {
     throw std::runtime_error(std::string(e.what()) +
                              " (scripts/setup.sh installs tinyproxy-bin)");
   }
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {  // bounded
-    if (WaitForExit(pid_, std::chrono::milliseconds(0))) {  // it gave up
-      pid_ = -1;
-      return false;
-    }
-    if (PortAccepts(port_)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  StopProcess(pid_, kStopGrace);
+  if (AwaitListening(pid_, port_, kStartTimeout, kStopGrace)) return true;
   pid_ = -1;
   return false;
 }

@@ -1,4 +1,5 @@
 #include "cli/command_line.h"
+#include "parse_helpers.h"
 
 #include <gtest/gtest.h>
 
@@ -13,38 +14,9 @@
 namespace haul::cli {
 namespace {
 
-ParseResult Parse(const std::vector<std::string>& args) {
-  std::vector<const char*> argv{"haul"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  // No default config file: the tests must not depend on the user's own.
-  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), "");
-}
-
-/// The parsed command line; fails the test if parsing asked to exit.
-CommandLine ParseOk(const std::vector<std::string>& args) {
-  ParseResult r = Parse(args);
-  if (auto* exit = std::get_if<ExitRequest>(&r)) {
-    ADD_FAILURE() << "unexpected exit: " << exit->text;
-    return {};
-  }
-  return std::get<CommandLine>(std::move(r));
-}
-
-/// The usage error text; fails the test unless parsing gave exit code 2 with
-/// exactly one "haul: error: " line.
-std::string UsageError(const std::vector<std::string>& args) {
-  ParseResult r = Parse(args);
-  auto* exit = std::get_if<ExitRequest>(&r);
-  if (exit == nullptr) {
-    ADD_FAILURE() << "expected a usage error";
-    return {};
-  }
-  EXPECT_EQ(exit->code, ExitCode::kUsage);
-  EXPECT_EQ(static_cast<int>(exit->code), 2);
-  EXPECT_EQ(exit->text.rfind("haul: error: ", 0), 0U) << exit->text;
-  EXPECT_EQ(exit->text.find('\n'), exit->text.size() - 1) << "not one line: " << exit->text;
-  return exit->text;
-}
+using parse_test::Parse;
+using parse_test::ParseOk;
+using parse_test::UsageError;
 
 TEST(ParseCommandLine, DefaultsComeFromOptions) {
   const CommandLine cl = ParseOk({"http://h/f"});

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command_line.h"
+#include "parse_helpers.h"
 #include "cli/run_summary.h"
 
 namespace haul::cli {
@@ -20,33 +21,9 @@ namespace {
 
 using reporting::ReporterKind;
 
-ParseResult Parse(const std::vector<std::string>& args) {
-  std::vector<const char*> argv{"haul"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
-}
-
-CommandLine ParseOk(const std::vector<std::string>& args) {
-  ParseResult r = Parse(args);
-  if (auto* exit = std::get_if<ExitRequest>(&r)) {
-    ADD_FAILURE() << "unexpected exit: " << exit->text;
-    return {};
-  }
-  return std::get<CommandLine>(std::move(r));
-}
-
-/// The one-line usage error (exit code 2) the arguments give.
-std::string UsageError(const std::vector<std::string>& args) {
-  ParseResult r = Parse(args);
-  auto* exit = std::get_if<ExitRequest>(&r);
-  if (exit == nullptr) {
-    ADD_FAILURE() << "expected a usage error";
-    return {};
-  }
-  EXPECT_EQ(static_cast<int>(exit->code), 2);
-  EXPECT_EQ(exit->text.find('\n'), exit->text.size() - 1) << "not one line: " << exit->text;
-  return exit->text;
-}
+using parse_test::Parse;
+using parse_test::ParseOk;
+using parse_test::UsageError;
 
 TEST(ProgressOptions, EveryModeParses) {
   EXPECT_EQ(ParseOk({"http://h/a"}).progress, ProgressMode::kAuto);
