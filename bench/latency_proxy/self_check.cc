@@ -89,9 +89,12 @@ bool CheckLatency(std::uint16_t echo_port, std::uint16_t proxy_port, const Proxy
   const double direct = BestRoundTripMs(echo_port);
   const double proxied = BestRoundTripMs(proxy_port);
   const double extra = proxied - direct;
-  // A direct sample can only be slowed down by load, never sped up, so the
-  // smallest of several is taken; 1 ms covers that residue.
-  const bool ok = direct >= 0 && proxied >= 0 && extra >= expected - 1 && extra < expected + 250;
+  // The delays are a floor for the proxied round trip whatever the load, so
+  // that is checked on its own: subtracting the direct time (the best of
+  // several samples, still slowed down by load at times) once made a loaded
+  // machine look like a proxy that delays too little. The extra time bounds
+  // the other side.
+  const bool ok = direct >= 0 && proxied >= 0 && proxied >= expected - 1 && extra < expected + 250;
   std::printf("self-check: connect + 1-byte round trip: direct %.1f ms, through the proxy "
               "%.1f ms (+%.1f ms, expected +%.0f ms): %s\n",
               direct, proxied, extra, expected, ok ? "ok" : "FAILED");

@@ -9,9 +9,9 @@ namespace haul_bench {
 
 /// Checks, printing one line each, that through a proxy shaped like
 /// `options` (its target is ignored):
-///  1. connect + one 1-byte request/response takes at least the model's
-///     extra time (proxy.h: 4 x delay, or 2 x delay without the handshake)
-///     more than direct, and not much more;
+///  1. connect + one 1-byte request/response through it takes at least the
+///     model's extra time (proxy.h: 4 x delay, or 2 x delay without the
+///     handshake), and not much more than that above the direct time;
 ///  2. 16 MiB echoed through it arrive intact, in far less time than a
 ///     proxy that slept `delay` per read would need (the delay is a queue,
 ///     not a throughput cap);
