@@ -301,6 +301,7 @@ class Parser {
   Status ConvertProgress();
   void AddBatchOptions();
   Status ConvertNumbers();
+  Status ConvertByteCounts();
   Status ConvertShard();
   void AddProxyAndCredentialOptions();
   void ConvertProxyAndCredentials();
@@ -562,21 +563,39 @@ Status Parser::ConvertNumbers() {
   }
   if (Status s = ConvertReliability(); !s.ok()) return s;
   cl_.options.to_stdout = cl_.output == "-";
-  if (buffer_size_option_->count() > 0) {
-    const std::optional<std::uint64_t> size = ParseSize(buffer_size_text_);
-    if (!size) {
-      return UsageError(std::string(kBufferSizeLabel) + " must be a size like 4M or 64M (got '" +
-                        buffer_size_text_ + "')");
+  return ConvertByteCounts();
+}
+
+Status Parser::ConvertByteCounts() {
+  // Sizes and speeds: a byte count with an optional K/M/G (ParseSize);
+  // ranges are checked by ValidateCommandLine.
+  const struct {
+    CLI::Option* option;
+    const char* label;
+    const std::string& text;
+    std::uint64_t Options::*field;
+    const char* like;  ///< for the message: "<label> must be a <like> (got ...)"
+  } counts[] = {
+      {lowest_speed_option_, kLowestSpeedLabel, lowest_speed_text_, &Options::lowest_speed_limit,
+       "speed like 0, 1024, 10K or 1M"},
+      {max_speed_option_, kMaxSpeedLabel, max_speed_text_, &Options::max_speed,
+       "speed like 0, 1024, 10K or 1M"},
+      {max_overall_speed_option_, kMaxOverallSpeedLabel, max_overall_speed_text_,
+       &Options::max_overall_speed, "speed like 0, 1024, 10K or 1M"},
+      {buffer_size_option_, kBufferSizeLabel, buffer_size_text_, &Options::stream_buffer_size,
+       "size like 4M or 64M"},
+      {min_piece_size_option_, kMinPieceSizeLabel, min_piece_size_text_, &Options::min_piece_size,
+       "size like 65536, 512K or 1M"},
+  };
+  for (const auto& count : counts) {
+    if (count.option->count() == 0) continue;
+    const std::optional<std::uint64_t> value = ParseSize(count.text);
+    if (!value) {
+      return UsageError(std::string(count.label) + " must be a " + count.like + " (got '" +
+                        count.text + "')");
     }
-    cl_.options.stream_buffer_size = *size;
+    cl_.options.*count.field = *value;
   }
-  if (min_piece_size_option_->count() == 0) return Status::Ok();
-  const std::optional<std::uint64_t> size = ParseSize(min_piece_size_text_);
-  if (!size) {
-    return UsageError(std::string(kMinPieceSizeLabel) + " must be a size like 65536, 512K or 1M (got '" +
-                      min_piece_size_text_ + "')");
-  }
-  cl_.options.min_piece_size = *size;
   return Status::Ok();
 }
 
@@ -591,26 +610,6 @@ Status Parser::ConvertReliability() {
       return RangeError(kRetryWaitLabel, std::to_string(r.min), std::to_string(r.max), text);
     }
     cl_.options.retry_wait_seconds = value;
-  }
-  const struct {
-    CLI::Option* option;
-    const char* label;
-    const std::string& text;
-    std::uint64_t Options::*field;
-  } speeds[] = {
-      {lowest_speed_option_, kLowestSpeedLabel, lowest_speed_text_, &Options::lowest_speed_limit},
-      {max_speed_option_, kMaxSpeedLabel, max_speed_text_, &Options::max_speed},
-      {max_overall_speed_option_, kMaxOverallSpeedLabel, max_overall_speed_text_,
-       &Options::max_overall_speed},
-  };
-  for (const auto& speed : speeds) {
-    if (speed.option->count() == 0) continue;
-    const std::optional<std::uint64_t> value = ParseSize(speed.text);
-    if (!value) {
-      return UsageError(std::string(speed.label) + " must be a speed like 0, 1024, 10K or 1M (got '" +
-                        speed.text + "')");
-    }
-    cl_.options.*speed.field = *value;
   }
   // An explicit -x is used as is; without it haul ramps up to the default.
   cl_.options.ramp_up = count_options_[0]->count() == 0;

@@ -151,17 +151,20 @@ void Core::Cancel() {
   }
   cv_.notify_all();
   loop_.Post([this] {
-    std::deque<Queued> dropped;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      dropped.swap(queue_);
-    }
-    for (std::size_t i = 0; i < dropped.size(); ++i) {
-      stats_.failures.push_back(ErrorClass::kInterrupted);
-      ++stats_.jobs_failed;
-    }
+    FailQueued(ErrorClass::kInterrupted);
     for (auto& [id, job] : jobs_) Fail(*job, Status::Error(ErrorClass::kInterrupted, "interrupted"));
   });
+}
+
+void Core::FailQueued(ErrorClass c) {
+  std::deque<Queued> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped.swap(queue_);
+  }
+  cv_.notify_all();  // a submitter waiting for room sees the queue empty
+  stats_.failures.insert(stats_.failures.end(), dropped.size(), c);
+  stats_.jobs_failed += dropped.size();
 }
 
 RunStats Core::Finish() {

@@ -121,6 +121,8 @@ class Core {
   bool StreamRestartAllowed(Job& job, const Status& why, bool file_changed);
   void ResetStreamForRestart(Job& job);
   void Abandon(ErrorClass c);
+  /// Fails every download still queued with `c` (loop thread).
+  void FailQueued(ErrorClass c);
   void OnWritten(JobId id, std::uint64_t offset, std::uint64_t bytes, Status status);
   void Fail(Job& job, Status status);
   void MaybeClose(Job& job);

@@ -168,17 +168,11 @@ void Core::ResetStreamForRestart(Job& job) {
 void Core::Abandon(ErrorClass c) {
   // Streaming, a failed download leaves stdout with a hole; nothing after
   // it may be written, so the downloads still queued fail too.
-  std::deque<Queued> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!abandoned_) abandoned_ = c;
-    dropped.swap(queue_);
   }
-  cv_.notify_all();
-  for (std::size_t i = 0; i < dropped.size(); ++i) {
-    stats_.failures.push_back(c);
-    ++stats_.jobs_failed;
-  }
+  FailQueued(c);
 }
 
 }  // namespace haul::engine
